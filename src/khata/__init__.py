@@ -1,0 +1,3 @@
+"""Khata: an open-source CRM for account managers."""
+
+__version__ = "0.1.0"

@@ -1,0 +1,106 @@
+"""The change-log writer services call after every create, update and delete.
+
+Usage inside a service::
+
+    before = snapshot(company, ["name", "owner"])
+    ... change and save ...
+    record_change(actor=by, obj=company, before=before)
+
+`before=None` records a creation (every field in `fields`, old value empty); `deleted=True`
+records a deletion with the values the record had.
+"""
+
+import datetime as dt
+import decimal
+import uuid
+from collections.abc import Iterable
+from typing import Any
+
+from django.contrib.contenttypes.models import ContentType
+from django.db import models
+
+from khata.core.choices import ChangeAction
+from khata.core.models import Change
+
+
+def json_value(value: Any) -> Any:
+    """A JSON-safe form of a field value, readable in the timeline."""
+    if isinstance(value, models.Model):
+        return value.pk
+    if isinstance(value, dt.datetime | dt.date | dt.time):
+        return value.isoformat()
+    if isinstance(value, decimal.Decimal | uuid.UUID):
+        return str(value)
+    if isinstance(value, list | tuple | set):
+        return [json_value(item) for item in value]
+    if isinstance(value, dict):
+        return {str(key): json_value(item) for key, item in value.items()}
+    return value
+
+
+def _field_value(obj: models.Model, name: str) -> Any:
+    field = obj._meta.get_field(name)
+    if field.is_relation and field.many_to_one:
+        return getattr(obj, field.attname)
+    return json_value(getattr(obj, name))
+
+
+def snapshot(obj: models.Model, fields: Iterable[str]) -> dict[str, Any]:
+    """The current values of `fields`, to pass as `before` once the change is made."""
+    return {name: _field_value(obj, name) for name in fields}
+
+
+def record_change(
+    *,
+    actor,
+    obj: models.Model,
+    before: dict[str, Any] | None = None,
+    fields: Iterable[str] | None = None,
+    action: str | None = None,
+    on_behalf_of=None,
+    message: str = "",
+    ip_address: str | None = None,
+) -> Change | None:
+    """Write one change-log entry; returns None when nothing actually changed."""
+    if action == ChangeAction.DELETE:
+        names = list(fields or (before or {}).keys())
+        current = before if before is not None else snapshot(obj, names)
+        changes = {name: [current.get(name), None] for name in names}
+    elif before is None and action in (None, ChangeAction.CREATE):
+        action = ChangeAction.CREATE
+        names = list(fields or [])
+        changes = {name: [None, _field_value(obj, name)] for name in names}
+    else:
+        action = action or ChangeAction.UPDATE
+        after = snapshot(obj, (before or {}).keys())
+        changes = {
+            name: [old, after[name]] for name, old in (before or {}).items() if after[name] != old
+        }
+        if action == ChangeAction.UPDATE and not changes:
+            return None
+    return Change.objects.create(
+        actor=actor if getattr(actor, "pk", None) else None,
+        on_behalf_of=on_behalf_of,
+        action=action,
+        content_type=ContentType.objects.get_for_model(obj, for_concrete_model=False),
+        object_id=str(obj.pk),
+        object_repr=str(obj)[:200],
+        changes=changes,
+        message=message[:300],
+        ip_address=ip_address,
+    )
+
+
+def record_event(*, actor, action: str, obj: models.Model | None = None, message: str = "",
+                 ip_address: str | None = None, on_behalf_of=None) -> Change:
+    """Write a change-log entry that is not a field edit (a sign-in, a revoked token, …)."""
+    return Change.objects.create(
+        actor=actor if getattr(actor, "pk", None) else None,
+        on_behalf_of=on_behalf_of,
+        action=action,
+        content_type=ContentType.objects.get_for_model(obj) if obj is not None else None,
+        object_id=str(obj.pk) if obj is not None else "",
+        object_repr=str(obj)[:200] if obj is not None else "",
+        message=message[:300],
+        ip_address=ip_address,
+    )

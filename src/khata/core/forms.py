@@ -1,0 +1,25 @@
+"""Form helpers shared by every app."""
+
+
+class BootstrapFormMixin:
+    """Gives every widget Bootstrap's classes, marks invalid fields, focuses the first error."""
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        for field in self.fields.values():
+            css = "form-check-input" if field.widget.input_type == "checkbox" else "form-control"
+            if getattr(field.widget, "input_type", "") == "select":
+                css = "form-select"
+            field.widget.attrs["class"] = f"{field.widget.attrs.get('class', '')} {css}".strip()
+
+    def full_clean(self):
+        super().full_clean()
+        first = True
+        for name in self.errors:
+            if name in self.fields:
+                widget = self.fields[name].widget
+                widget.attrs["class"] = f"{widget.attrs.get('class', '')} is-invalid".strip()
+                widget.attrs["aria-invalid"] = "true"
+                if first:
+                    widget.attrs["autofocus"] = True
+                    first = False

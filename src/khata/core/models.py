@@ -1,0 +1,114 @@
+"""Base models and the two cross-cutting records: the change log and background task runs."""
+
+import uuid
+
+from django.conf import settings
+from django.contrib.contenttypes.models import ContentType
+from django.db import models
+from django.utils.translation import gettext_lazy as _
+
+from khata.core.choices import ChangeAction, TaskStatus
+
+
+class TimeStampedModel(models.Model):
+    """A record that knows when it was created and last changed."""
+
+    created_at = models.DateTimeField(_("created"), auto_now_add=True, db_index=True)
+    updated_at = models.DateTimeField(_("updated"), auto_now=True)
+
+    class Meta:
+        abstract = True
+
+
+class Change(models.Model):
+    """One entry of the change log: who did what to which record, when, and on whose behalf.
+
+    `changes` maps each changed field to `[old, new]` (JSON-safe values). For login events
+    the object is the user who signed in (or nothing, for a failed attempt on an unknown name).
+    """
+
+    at = models.DateTimeField(_("when"), auto_now_add=True, db_index=True)
+    actor = models.ForeignKey(
+        settings.AUTH_USER_MODEL, verbose_name=_("who"), null=True, blank=True,
+        on_delete=models.SET_NULL, related_name="changes_made",
+    )
+    on_behalf_of = models.ForeignKey(
+        settings.AUTH_USER_MODEL, verbose_name=_("on behalf of"), null=True, blank=True,
+        on_delete=models.SET_NULL, related_name="changes_made_for",
+    )
+    action = models.CharField(_("action"), max_length=20, choices=ChangeAction.choices)
+    content_type = models.ForeignKey(
+        ContentType, null=True, blank=True, on_delete=models.SET_NULL, related_name="+",
+    )
+    object_id = models.CharField(max_length=64, blank=True, default="")
+    object_repr = models.CharField(_("record"), max_length=200, blank=True, default="")
+    changes = models.JSONField(_("changes"), default=dict, blank=True)
+    message = models.CharField(_("note"), max_length=300, blank=True, default="")
+    ip_address = models.GenericIPAddressField(null=True, blank=True)
+
+    # The change log belongs to whoever made the change; the head sees all of it.
+    access_owner_path = "actor"
+
+    class Meta:
+        ordering = ["-at", "-id"]
+        indexes = [
+            models.Index(fields=["content_type", "object_id", "-at"], name="change_object_idx"),
+            models.Index(fields=["actor", "-at"], name="change_actor_idx"),
+        ]
+        verbose_name = _("change")
+        verbose_name_plural = _("change log")
+
+    def __str__(self) -> str:
+        return f"{self.at:%Y-%m-%d %H:%M} {self.actor_id} {self.action} {self.object_repr}"
+
+    @property
+    def changed_fields(self) -> set[str]:
+        return set(self.changes)
+
+
+class TaskRun(models.Model):
+    """One background task enqueued through django.tasks: what to run, its state and outcome.
+
+    The database row is the source of truth; Huey only carries the run's id to a worker. That
+    lets a sweeper find runs stuck in RUNNING (a worker died) and re-queue or fail them.
+    """
+
+    id = models.UUIDField(primary_key=True, default=uuid.uuid4, editable=False)
+    backend = models.CharField(max_length=50, default="default")
+    task_path = models.CharField(max_length=200, db_index=True)
+    queue_name = models.CharField(max_length=50, default="default")
+    priority = models.IntegerField(default=0)
+    takes_context = models.BooleanField(default=False)
+    args = models.JSONField(default=list, blank=True)
+    kwargs = models.JSONField(default=dict, blank=True)
+    run_after = models.DateTimeField(null=True, blank=True)
+    status = models.CharField(max_length=20, choices=TaskStatus.choices,
+                              default=TaskStatus.READY)
+    enqueued_at = models.DateTimeField(null=True, blank=True)
+    started_at = models.DateTimeField(null=True, blank=True)
+    last_attempted_at = models.DateTimeField(null=True, blank=True)
+    finished_at = models.DateTimeField(null=True, blank=True)
+    attempts = models.PositiveIntegerField(default=0)
+    worker_ids = models.JSONField(default=list, blank=True)
+    errors = models.JSONField(default=list, blank=True)
+    return_value = models.JSONField(null=True, blank=True)
+
+    class Meta:
+        indexes = [models.Index(fields=["status", "last_attempted_at"], name="taskrun_status_idx")]
+        verbose_name = _("background task")
+
+    def __str__(self) -> str:
+        return f"{self.task_path} [{self.status}]"
+
+
+class WorkerHeartbeat(models.Model):
+    """The last sign of life of one worker process (written by its periodic sweeper)."""
+
+    worker_id = models.CharField(max_length=200, unique=True)
+    seen_at = models.DateTimeField()
+
+    class Meta:
+        verbose_name = _("worker heartbeat")
+
+    def __str__(self) -> str:
+        return self.worker_id

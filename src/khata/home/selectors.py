@@ -1,0 +1,50 @@
+"""What the Today page shows, composed from each app's selectors.
+
+Each later app adds a section here by calling its own selectors (imports point downward:
+home sits on top of every app).
+"""
+
+from dataclasses import dataclass, field
+
+from django.utils.translation import gettext_lazy as _
+
+from khata.core.selectors import worker_state
+from khata.team.access import is_head
+from khata.team.selectors import changes_visible, managers_active, tokens_of
+
+
+@dataclass
+class TodaySection:
+    """One block of the Today page: a title, rows, and what to do when it is empty."""
+
+    key: str
+    title: str
+    rows: list = field(default_factory=list)
+    empty: str = ""
+    count: int | None = None
+
+
+def today_sections(*, user) -> list[TodaySection]:
+    """The blocks of the user's Today page, in the order a manager reads them."""
+    sections = []
+    if is_head(user):
+        managers = list(managers_active(user=user))
+        sections.append(TodaySection(
+            key="team", title=_("Your team"), rows=managers, count=len(managers),
+            empty=_("No account managers yet. Appoint one with "
+                    "`khata user add EMAIL --role manager`."),
+        ))
+        sections.append(TodaySection(key="worker", title=_("Background work"),
+                                     rows=[worker_state()]))
+    recent = list(changes_visible(user=user)[:10])
+    sections.append(TodaySection(
+        key="recent", title=_("Recent activity") if is_head(user) else _("Your recent activity"),
+        rows=recent,
+        empty=_("Nothing recorded yet. Everything you and your team change appears here."),
+    ))
+    tokens = [token for token in tokens_of(user=user, owner=user) if token.is_usable]
+    sections.append(TodaySection(key="tokens", title=_("Your API tokens"), rows=tokens,
+                                 count=len(tokens),
+                                 empty=_("No API tokens. Create one on your account page to "
+                                         "use the API from scripts.")))
+    return sections

@@ -1,0 +1,101 @@
+"""The single access layer: who may see and do what. Every read and write passes here.
+
+Each model says who owns it with `access_owner_path`, a lookup from the model to the owning
+user ("owner" on a company, "company__owner" on a contact, "pk" on a user). Models without
+one are visible to the head only. Later issues extend *this* module (substitutes during an
+absence, reading colleagues' portfolios), never the apps above it.
+"""
+
+from django.core.exceptions import PermissionDenied
+from django.db import models
+from django.db.models import QuerySet
+from django.http import Http404
+from django.utils.translation import gettext as _
+
+
+class NotFound(Http404):
+    """The record does not exist *for this user* (a 404 that does not confirm it exists)."""
+
+
+# Actions only the head of the company may take, whatever the record.
+HEAD_ONLY_ACTIONS = frozenset({"manage_team", "appoint", "dismiss", "view_all"})
+OBJECT_ACTIONS = frozenset({"view", "change", "delete", "create"})
+
+
+def is_head(user) -> bool:
+    return bool(user is not None and user.is_authenticated and user.is_active
+                and getattr(user, "is_head", False))
+
+
+def _is_usable(user) -> bool:
+    return bool(user is not None and user.is_authenticated and user.is_active)
+
+
+def owner_path(model: type[models.Model]) -> str | None:
+    return getattr(model, "access_owner_path", None)
+
+
+def visible_to(user, queryset: QuerySet) -> QuerySet:
+    """The part of `queryset` the user may see."""
+    if not _is_usable(user):
+        return queryset.none()
+    if is_head(user):
+        return queryset
+    path = owner_path(queryset.model)
+    if path is None:
+        return queryset.none()
+    return queryset.filter(**{path: user.pk})
+
+
+def _owner_id(obj: models.Model, path: str):
+    """Follow `path` on an instance without extra queries where the ids are at hand."""
+    if path == "pk":
+        return obj.pk
+    *hops, last = path.split("__")
+    target = obj
+    for hop in hops:
+        target = getattr(target, hop, None)
+        if target is None:
+            return None
+    field_id = getattr(target, f"{last}_id", None)
+    if field_id is not None:
+        return field_id
+    value = getattr(target, last, None)
+    return getattr(value, "pk", value)
+
+
+def can(user, action: str, obj: models.Model | None = None) -> bool:
+    """May `user` take `action` ("view", "change", "delete", "create", or a team action)?"""
+    if not _is_usable(user):
+        return False
+    if action in HEAD_ONLY_ACTIONS:
+        return is_head(user)
+    if is_head(user):
+        return True
+    if obj is None:
+        return False
+    path = owner_path(type(obj))
+    if path is None:
+        return False
+    return _owner_id(obj, path) == user.pk
+
+
+def ensure(user, action: str, obj: models.Model | None = None) -> None:
+    """Raise unless `can(user, action, obj)`: NotFound when the user may not even see `obj`."""
+    if can(user, action, obj):
+        return
+    if obj is not None and action != "view" and can(user, "view", obj):
+        raise PermissionDenied(_("You may not do this."))
+    if obj is not None:
+        raise NotFound(_("Not found."))
+    raise PermissionDenied(_("You may not do this."))
+
+
+def get_visible_or_404(user, model_or_queryset, pk):
+    """The record with `pk` if the user may see it; NotFound otherwise (UI and API alike)."""
+    queryset = (model_or_queryset if isinstance(model_or_queryset, QuerySet)
+                else model_or_queryset._default_manager.all())
+    try:
+        return visible_to(user, queryset).get(pk=pk)
+    except (queryset.model.DoesNotExist, ValueError, TypeError) as exc:
+        raise NotFound(_("Not found.")) from exc

@@ -1,0 +1,15 @@
+from django.contrib.auth.decorators import login_not_required
+from django.urls import path
+
+from khata.team import views
+
+app_name = "team"
+
+urlpatterns = [
+    path("login/", login_not_required(views.SignInView.as_view()), name="login"),
+    path("logout/", views.SignOutView.as_view(), name="logout"),
+    path("account/", views.account_view, name="account"),
+    path("account/password/", views.PasswordView.as_view(), name="password"),
+    path("account/tokens/", views.token_create_view, name="token_create"),
+    path("account/tokens/<int:pk>/revoke/", views.token_revoke_view, name="token_revoke"),
+]
