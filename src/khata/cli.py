@@ -20,9 +20,11 @@ COMMANDS = {
     "createsuperuser": "add a support superuser",
 }
 # Commands that work on an empty or outdated database (they create or inspect it).
-NO_MIGRATION_CHECK = {"migrate", "check", "shell", "makemigrations", "showmigrations", "demo",
-                      "dbshell", "sqlmigrate", "collectstatic", "help", "version", "test",
-                      "compilemessages", "makemessages", "diffsettings", "squashmigrations"}
+NO_MIGRATION_CHECK = {
+    "migrate", "check", "shell", "makemigrations", "showmigrations", "demo", "serve", "worker",
+    "dbshell", "sqlmigrate", "collectstatic", "help", "version", "test", "compilemessages",
+    "makemessages", "diffsettings", "squashmigrations",
+}
 
 
 def _overview() -> str:

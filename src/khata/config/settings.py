@@ -15,6 +15,7 @@ import secrets
 from pathlib import Path
 
 import dj_database_url
+from django.utils.csp import CSP
 from django.utils.translation import gettext_lazy as _
 
 
@@ -125,7 +126,8 @@ if _db["ENGINE"] == "django.db.backends.sqlite3":
             " PRAGMA cache_size=-32000;"
         ),
     }
-    _db["TEST"] = {"NAME": os.environ.get("KHATA_TEST_SQLITE") or None}
+    # Tests use a file (not memory) so a real worker process can share the test database.
+    _db["TEST"] = {"NAME": str(KHATA_HOME / "test-khata.sqlite3")}
 else:
     _db["CONN_MAX_AGE"] = int(os.environ.get("KHATA_CONN_MAX_AGE", "600"))
     _db["CONN_HEALTH_CHECKS"] = True
@@ -205,6 +207,7 @@ USE_TZ = True
 
 STATIC_URL = "static/"
 STATIC_ROOT = KHATA_HOME / "static"
+STATIC_ROOT.mkdir(exist_ok=True)  # whitenoise warns when it is missing
 MEDIA_URL = "media/"
 MEDIA_ROOT = KHATA_HOME / "uploads"
 STORAGES = {
@@ -218,16 +221,16 @@ WHITENOISE_AUTOREFRESH = DEBUG
 # --- security: the production profile passes `check --deploy` -------------------------------
 
 SECURE_CSP = {
-    "default-src": ["'self'"],
-    "script-src": ["'self'", "'nonce'"],
-    "style-src": ["'self'"],
-    "img-src": ["'self'", "data:"],
-    "font-src": ["'self'", "data:"],
-    "connect-src": ["'self'"],
-    "frame-ancestors": ["'none'"],
-    "form-action": ["'self'"],
-    "base-uri": ["'self'"],
-    "object-src": ["'none'"],
+    "default-src": [CSP.SELF],
+    "script-src": [CSP.SELF, CSP.NONCE],
+    "style-src": [CSP.SELF],
+    "img-src": [CSP.SELF, "data:"],
+    "font-src": [CSP.SELF, "data:"],
+    "connect-src": [CSP.SELF],
+    "frame-ancestors": [CSP.NONE],
+    "form-action": [CSP.SELF],
+    "base-uri": [CSP.SELF],
+    "object-src": [CSP.NONE],
 }
 SESSION_COOKIE_HTTPONLY = True
 SESSION_COOKIE_AGE = 60 * 60 * 12

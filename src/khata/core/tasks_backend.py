@@ -14,6 +14,7 @@ import socket
 from datetime import timedelta
 from traceback import format_exception
 
+from django.core.exceptions import ValidationError
 from django.db import transaction
 from django.db.models import F
 from django.tasks import Task, TaskContext, TaskResult, TaskResultStatus
@@ -111,7 +112,7 @@ class HueyTaskBackend(BaseTaskBackend):
     def get_result(self, result_id: str) -> TaskResult:
         try:
             return run_to_result(TaskRun.objects.get(pk=result_id))
-        except (TaskRun.DoesNotExist, ValueError) as exc:
+        except (TaskRun.DoesNotExist, ValueError, ValidationError) as exc:
             raise TaskResultDoesNotExist(result_id) from exc
 
 

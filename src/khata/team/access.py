@@ -74,7 +74,7 @@ def can(user, action: str, obj: models.Model | None = None) -> bool:
         return True
     if obj is None:
         return False
-    path = owner_path(type(obj))
+    path = owner_path(obj.__class__)  # __class__ sees through request.user's lazy wrapper
     if path is None:
         return False
     return _owner_id(obj, path) == user.pk

@@ -2,7 +2,7 @@
 
 from datetime import datetime
 
-from ninja import Router, Schema
+from ninja import Router, Schema, Status
 from ninja.pagination import paginate
 
 from khata.team.access import get_visible_or_404
@@ -63,7 +63,7 @@ def token_add(request, payload: TokenIn):
     token, raw = token_create(by=request.auth_user, user=request.auth_user,
                               name=payload.name, expires_at=payload.expires_at)
     token.token = raw
-    return 201, token
+    return Status(201, token)
 
 
 @router.delete("/tokens/{token_id}", response=TokenOut, summary="Revoke a token")

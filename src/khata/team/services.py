@@ -111,7 +111,7 @@ def token_revoke(*, by: User, token: ApiToken) -> ApiToken:
 
 def token_authenticate(raw: str) -> User | None:
     """The active user behind a bearer token, or None; notes when the token was last used."""
-    parts = (raw or "").split("_")
+    parts = (raw or "").split("_", 2)
     if len(parts) != 3 or parts[0] != TOKEN_PREFIX:
         return None
     token = (ApiToken.objects.select_related("user").filter(prefix=parts[1]).first())

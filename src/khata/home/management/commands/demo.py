@@ -37,7 +37,8 @@ class Command(BaseCommand):
             build_demo(seed=seed, companies=companies, log=self.stdout.write)
         self._reset_demo_passwords()
         self.stdout.write(self.style.SUCCESS("\nSign in with one of these accounts:"))
-        self.stdout.write(f"  head of the company  {DEMO_HEAD:<24} password {DEMO_PASSWORDS['head']}")
+        self.stdout.write(
+            f"  head of the company  {DEMO_HEAD:<24} password {DEMO_PASSWORDS['head']}")
         for email in DEMO_MANAGERS:
             self.stdout.write(
                 f"  account manager      {email:<24} password {DEMO_PASSWORDS['manager']}")

@@ -9,7 +9,7 @@ from khata.team.services import user_create
 
 
 class Command(BaseCommand):
-    help = "Add or list users. Example: khata user add asha@firm.in --role manager --name 'Asha Rao'"
+    help = "Add or list users, e.g. khata user add asha@firm.in --role manager --name 'Asha Rao'"
 
     def add_arguments(self, parser):
         sub = parser.add_subparsers(dest="action", required=True, metavar="add|list")

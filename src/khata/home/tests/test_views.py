@@ -1,0 +1,63 @@
+"""The Today page and the health check."""
+
+from datetime import timedelta
+
+from django.utils import timezone
+
+from khata.core.models import WorkerHeartbeat
+from khata.team.services import token_create, user_create
+
+
+def test_today_shows_a_manager_their_own_activity_and_tokens(manager_client, manager,
+                                                             other_manager):
+    token_create(by=manager, user=manager, name="my export")
+    token_create(by=other_manager, user=other_manager, name="their script")
+
+    page = manager_client.get("/").text
+
+    assert "Good day, Asha Rao" in page
+    assert "my export" in page and "their script" not in page
+    assert 'data-section="team"' not in page  # the team block is the head's
+
+
+def test_today_shows_the_head_the_team_and_the_worker(head_client, head, manager):
+    user_create(by=head, email="new@example.com", role="manager", name="Neha Jain")
+
+    page = head_client.get("/").text
+
+    assert "Neha Jain" in page and "Asha Rao" in page
+    assert "no worker seen" in page
+
+
+def test_empty_today_explains_what_to_do(manager_client):
+    page = manager_client.get("/").text
+
+    assert "No API tokens" in page
+
+
+def test_today_queries_stay_bounded(head_client, head, django_assert_max_num_queries):
+    for index in range(25):
+        user_create(by=head, email=f"m{index}@example.com", role="manager", password=None)
+
+    with django_assert_max_num_queries(10):
+        assert head_client.get("/").status_code == 200
+
+
+def test_healthz_reports_database_and_worker(client, db):
+    body = client.get("/healthz").json()
+    assert body["database"]["status"] == "ok"
+    assert (body["status"], body["worker"]["status"]) == ("degraded", "down")
+
+    WorkerHeartbeat.objects.create(worker_id="w1", seen_at=timezone.now())
+    body = client.get("/healthz").json()
+    assert (body["status"], body["worker"]["status"]) == ("ok", "ok")
+
+    WorkerHeartbeat.objects.update(seen_at=timezone.now() - timedelta(minutes=10))
+    assert client.get("/healthz").json()["worker"]["status"] == "down"
+
+
+def test_errors_are_friendly_pages(manager_client):
+    response = manager_client.get("/no-such-page/")
+
+    assert response.status_code == 404
+    assert "not in your portfolio" in response.text

@@ -1,0 +1,116 @@
+"""The `khata` command as a person uses it: help, clear one-line errors, users and tokens."""
+
+import pytest
+
+from tests.helpers import khata
+
+pytestmark = pytest.mark.integration
+
+
+@pytest.fixture
+def fresh_home(tmp_path):
+    """An empty KHATA_HOME with its own (not yet migrated) SQLite database."""
+    return {"KHATA_HOME": str(tmp_path), "KHATA_DATABASE_URL": ""}
+
+
+def test_overview_lists_the_commands():
+    result = khata("--help")
+
+    assert result.returncode == 0
+    for command in ["demo", "serve", "worker", "user", "token", "migrate", "check", "shell"]:
+        assert f"  {command}" in result.stdout
+
+
+@pytest.mark.parametrize("command", ["demo", "serve", "worker", "user", "token"])
+def test_every_command_has_help(command, fresh_home):
+    result = khata(command, "--help", env=fresh_home)
+
+    assert result.returncode == 0, result.stderr
+    assert "usage: khata" in result.stdout
+
+
+def test_an_unmigrated_database_is_one_clear_line(fresh_home):
+    result = khata("user", "list", env=fresh_home)
+
+    assert result.returncode == 1
+    assert result.stderr.strip().splitlines() == [
+        result.stderr.strip().splitlines()[0]]
+    assert "Run `khata migrate` first" in result.stderr
+    assert "Traceback" not in result.stderr
+
+
+def test_an_unreachable_database_is_one_clear_line(fresh_home):
+    env = {**fresh_home,
+           "KHATA_DATABASE_URL": "postgres://nobody@127.0.0.1:1/none?connect_timeout=2"}
+
+    result = khata("user", "list", env=env)
+
+    assert result.returncode == 1
+    assert result.stderr.startswith("khata: cannot reach the database 127.0.0.1:1/none")
+    assert len(result.stderr.strip().splitlines()) == 1
+
+
+def test_bad_configuration_is_one_clear_line(fresh_home):
+    result = khata("check", env={**fresh_home, "KHATA_TASKS": "carrier-pigeon"})
+
+    assert result.returncode == 1
+    assert "KHATA_TASKS must be" in result.stderr and "Traceback" not in result.stderr
+
+
+def test_serve_refuses_to_start_on_an_unmigrated_database(fresh_home):
+    result = khata("serve", "--port", "8999", env=fresh_home)
+
+    assert result.returncode == 1
+    assert "migration(s) are pending" in result.stderr and "--migrate" in result.stderr
+
+
+def test_bad_arguments_are_explained(fresh_home):
+    assert khata("migrate", env=fresh_home).returncode == 0
+
+    wrong_role = khata("user", "add", "a@example.com", "--role", "boss", env=fresh_home)
+    bad_email = khata("user", "add", "not-an-email", "--role", "manager", env=fresh_home)
+
+    assert wrong_role.returncode == 2 and "invalid choice: 'boss'" in wrong_role.stderr
+    assert bad_email.returncode == 1
+    assert "email: Enter a valid e-mail address." in bad_email.stderr
+    assert "Traceback" not in bad_email.stderr + wrong_role.stderr
+
+
+def test_add_a_user_then_make_list_and_revoke_a_token(fresh_home):
+    assert khata("migrate", env=fresh_home).returncode == 0
+
+    added = khata("user", "add", "Asha@Firm.in", "--role", "manager", "--name", "Asha Rao",
+                  env=fresh_home)
+    again = khata("user", "add", "asha@firm.in", "--role", "manager", env=fresh_home)
+    token = khata("token", "create", "asha@firm.in", "--name", "export", env=fresh_home)
+    listing = khata("token", "list", "asha@firm.in", env=fresh_home)
+    prefix = token.stdout.strip().split("_")[1]
+    revoked = khata("token", "revoke", prefix, env=fresh_home)
+    after = khata("token", "list", "asha@firm.in", env=fresh_home)
+
+    assert added.returncode == 0 and "Added asha@firm.in" in added.stdout
+    assert "Password: " in added.stdout
+    assert again.returncode == 1 and "already exists" in again.stderr
+    assert token.returncode == 0 and token.stdout.startswith("khata_")
+    assert f"khata_{prefix}  active" in listing.stdout
+    assert revoked.returncode == 0
+    assert f"khata_{prefix}  revoked" in after.stdout
+
+
+def test_demo_prepares_accounts_that_can_sign_in(fresh_home):
+    result = khata("demo", "--no-serve", "--companies", "10", env=fresh_home, timeout=120)
+
+    assert result.returncode == 0, result.stderr
+    assert "head@example.com" in result.stdout and "khata-head-demo" in result.stdout
+    users = khata("user", "list", env=fresh_home).stdout
+    assert "manager1@example.com" in users and "manager2@example.com" in users
+
+
+def test_production_profile_passes_check_deploy(fresh_home):
+    env = {**fresh_home, "KHATA_HTTPS": "1", "KHATA_DEBUG": "0",
+           "KHATA_ALLOWED_HOSTS": "crm.example.com"}
+
+    result = khata("check", "--deploy", "--fail-level", "WARNING", env=env)
+
+    assert result.returncode == 0, result.stdout + result.stderr
+    assert "no issues" in result.stdout
