@@ -24,3 +24,42 @@ def khata(*args: str, env: dict | None = None, timeout: int = 60) -> subprocess.
     full_env.pop("DJANGO_SETTINGS_MODULE", None)
     return subprocess.run([sys.executable, "-m", "khata", *args], capture_output=True,
                           text=True, env=full_env, timeout=timeout, check=False)
+
+
+def shared_env() -> dict:
+    """Environment for a child `khata` process that shares this test run's database and queue."""
+    from django.conf import settings
+
+    env = {"KHATA_DATABASE_URL": shared_database_url()}
+    if settings.HUEY.get("huey_class") == "huey.PostgresHuey":
+        env["KHATA_TASKS"] = settings.HUEY["dsn"]  # the queue stays where this process sends
+    return env
+
+
+def free_port() -> int:
+    import socket
+
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return sock.getsockname()[1]
+
+
+def start_khata(*args: str, env: dict | None = None) -> subprocess.Popen:
+    """Start a long-running `khata` process (server or worker) sharing the test database."""
+    full_env = {**os.environ, **shared_env(), **(env or {})}
+    full_env.pop("DJANGO_SETTINGS_MODULE", None)
+    return subprocess.Popen([sys.executable, "-m", "khata", *args], env=full_env,
+                            stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True)
+
+
+def stop(process: subprocess.Popen) -> str:
+    """Stop a process started by `start_khata` and return what it printed."""
+    import signal
+
+    if process.poll() is None:
+        process.send_signal(signal.SIGINT)
+    try:
+        return process.communicate(timeout=15)[0]
+    except subprocess.TimeoutExpired:
+        process.kill()
+        return process.communicate()[0]

@@ -1,9 +1,5 @@
 """A real `khata worker` process runs tasks enqueued through django.tasks."""
 
-import os
-import signal
-import subprocess
-import sys
 import time
 import uuid
 
@@ -13,7 +9,7 @@ from django.db import transaction
 from khata.core.choices import TaskStatus
 from khata.core.models import TaskRun, WorkerHeartbeat
 from khata.core.tests import sample_tasks
-from tests.helpers import shared_database_url
+from tests.helpers import start_khata, stop
 
 pytestmark = pytest.mark.integration
 
@@ -28,18 +24,10 @@ def _wait_for(predicate, timeout=30.0):
 
 
 @pytest.fixture
-def worker(transactional_db, tmp_path):
-    env = {**os.environ, "KHATA_DATABASE_URL": shared_database_url()}
-    env.pop("DJANGO_SETTINGS_MODULE", None)
-    process = subprocess.Popen([sys.executable, "-m", "khata", "worker", "--threads", "1"],
-                               env=env, stdout=subprocess.PIPE, stderr=subprocess.STDOUT,
-                               text=True)
+def worker(transactional_db):
+    process = start_khata("worker", "--threads", "1")
     yield process
-    process.send_signal(signal.SIGINT)
-    try:
-        process.wait(timeout=15)
-    except subprocess.TimeoutExpired:
-        process.kill()
+    stop(process)
 
 
 def test_a_real_worker_runs_committed_tasks_and_skips_rolled_back_ones(
@@ -56,9 +44,7 @@ def test_a_real_worker_runs_committed_tasks_and_skips_rolled_back_ones(
 
     done = _wait_for(lambda: TaskRun.objects.get(pk=result.id).status == TaskStatus.SUCCESSFUL)
     if not done:
-        worker.send_signal(signal.SIGINT)
-        output = worker.communicate(timeout=15)[0]
-        pytest.fail(f"the worker did not run the task; it printed:\n{output}")
+        pytest.fail(f"the worker did not run the task; it printed:\n{stop(worker)}")
 
     assert marker.read_text() == text
     run = TaskRun.objects.get(pk=result.id)
