@@ -69,6 +69,7 @@ INSTALLED_APPS = [
     "huey.contrib.djhuey",
     "khata.core",
     "khata.team",
+    "khata.clients",
     "khata.audit",
     "khata.home",
 ]

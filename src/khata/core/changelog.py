@@ -60,8 +60,12 @@ def record_change(
     on_behalf_of=None,
     message: str = "",
     ip_address: str | None = None,
+    extra: dict[str, list] | None = None,
 ) -> Change | None:
-    """Write one change-log entry; returns None when nothing actually changed."""
+    """Write one change-log entry; returns None when nothing actually changed.
+
+    `extra` adds changes that are not plain fields, e.g. `{"needs": [old_names, new_names]}`.
+    """
     if action == ChangeAction.DELETE:
         names = list(fields or (before or {}).keys())
         current = before if before is not None else snapshot(obj, names)
@@ -76,8 +80,10 @@ def record_change(
         changes = {
             name: [old, after[name]] for name, old in (before or {}).items() if after[name] != old
         }
-        if action == ChangeAction.UPDATE and not changes:
-            return None
+    changes.update({name: values for name, values in (extra or {}).items()
+                    if values[0] != values[1]})
+    if action == ChangeAction.UPDATE and not changes:
+        return None
     return Change.objects.create(
         actor=actor if getattr(actor, "pk", None) else None,
         on_behalf_of=on_behalf_of,

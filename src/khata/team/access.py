@@ -1,8 +1,10 @@
 """The single access layer: who may see and do what. Every read and write passes here.
 
 Each model says who owns it with `access_owner_path`, a lookup from the model to the owning
-user ("owner" on a company, "company__owner" on a contact, "pk" on a user). Models without
-one are visible to the head only. Later issues extend *this* module (substitutes during an
+user ("owner" on a company, "company__owner" on a contact, "pk" on a user). Reference data
+shared by the whole company (industries, needs, the product catalogue) says
+`access_scope = "shared"`: everyone reads it, the head changes it, and managers may add to it
+where the model says `access_shared_create = True`. Models with neither are the head's only. Later issues extend *this* module (substitutes during an
 absence, reading colleagues' portfolios), never the apps above it.
 """
 
@@ -31,6 +33,10 @@ def _is_usable(user) -> bool:
     return bool(user is not None and user.is_authenticated and user.is_active)
 
 
+def _is_shared(model) -> bool:
+    return getattr(model, "access_scope", None) == "shared"
+
+
 def owner_path(model: type[models.Model]) -> str | None:
     return getattr(model, "access_owner_path", None)
 
@@ -39,7 +45,7 @@ def visible_to(user, queryset: QuerySet) -> QuerySet:
     """The part of `queryset` the user may see."""
     if not _is_usable(user):
         return queryset.none()
-    if is_head(user):
+    if is_head(user) or _is_shared(queryset.model):
         return queryset
     path = owner_path(queryset.model)
     if path is None:
@@ -74,10 +80,19 @@ def can(user, action: str, obj: models.Model | None = None) -> bool:
         return True
     if obj is None:
         return False
+    if _is_shared(obj.__class__):
+        return action == "view" or (action == "create"
+                                    and getattr(obj, "access_shared_create", False))
     path = owner_path(obj.__class__)  # __class__ sees through request.user's lazy wrapper
     if path is None:
         return False
     return _owner_id(obj, path) == user.pk
+
+
+def ensure_active(user) -> None:
+    """Raise unless a signed-in, active user is acting (services call it before building rows)."""
+    if not _is_usable(user):
+        raise PermissionDenied(_("Sign in first."))
 
 
 def ensure(user, action: str, obj: models.Model | None = None) -> None:

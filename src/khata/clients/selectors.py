@@ -1,0 +1,198 @@
+"""Read-side questions about the client database, always through the access layer."""
+
+import re
+from dataclasses import dataclass, field
+from datetime import datetime, timedelta
+
+from django.db.models import Exists, OuterRef, Prefetch, Q, QuerySet
+from django.db.models.functions import Coalesce
+from django.utils import timezone
+
+from khata.clients.choices import Lifecycle
+from khata.clients.models import (
+    DEFAULT_FRESHNESS_DAYS,
+    Company,
+    Consent,
+    Contact,
+    FreshnessRule,
+    Industry,
+    Need,
+)
+from khata.team.access import visible_to
+
+PHONE_LIKE = re.compile(r"^\+?[\d\s().-]{6,}$")
+
+# Sort choices offered in the UI and API: name → keyset keys.
+COMPANY_SORTS = {
+    "name": ["display_name", "id"],
+    "-name": ["-display_name", "-id"],
+    "updated": ["updated_at", "id"],
+    "-updated": ["-updated_at", "-id"],
+    "verified": ["verified_or_created", "id"],
+    "-verified": ["-verified_or_created", "-id"],
+    "city": ["city", "display_name", "id"],
+}
+
+
+@dataclass
+class CompanyFilters:
+    """What a company list is narrowed to; the same for the list page, export and the API."""
+
+    q: str = ""
+    industry: str = ""  # ISIC code: a section letter includes its divisions
+    size_tier: list[str] = field(default_factory=list)
+    lifecycle: list[str] = field(default_factory=list)
+    country: str = ""
+    region: str = ""
+    owner: int | None = None
+    needs: list[int] = field(default_factory=list)
+    freshness: str = ""  # "stale", "fresh" or "never" (never verified)
+    sort: str = "name"
+
+
+def freshness_days() -> dict[str, int | None]:
+    """Days before data goes stale, per lifecycle (the head's rules over the defaults)."""
+    days = dict(DEFAULT_FRESHNESS_DAYS)
+    days.update(dict(FreshnessRule.objects.values_list("lifecycle", "max_age_days")))
+    return days
+
+
+def stale_condition(now: datetime | None = None) -> Q:
+    """Companies whose last verification (or creation) is older than their lifecycle allows."""
+    now = now or timezone.now()
+    condition = Q(pk__in=[])
+    for lifecycle, days in freshness_days().items():
+        if days is not None:
+            condition |= Q(lifecycle=lifecycle,
+                           verified_or_created__lt=now - timedelta(days=days))
+    return condition
+
+
+def _with_freshness(queryset: QuerySet[Company]) -> QuerySet[Company]:
+    return queryset.annotate(verified_or_created=Coalesce("last_verified_at", "created_at"))
+
+
+def _search(queryset: QuerySet[Company], q: str) -> QuerySet[Company]:
+    """One box finds a company by name, e-mail, phone, tax number or web domain."""
+    q = " ".join(q.split())
+    if not q:
+        return queryset
+    condition = Q(display_name__icontains=q) | Q(legal_name__icontains=q)
+    compact = re.sub(r"[\s./-]", "", q).upper()
+    if len(compact) >= 5:
+        condition |= Q(tax_number=compact) | Q(registration_number__iexact=q)
+    if "." in q and " " not in q and "@" not in q:
+        condition |= Q(domain__istartswith=q.lower().removeprefix("www."))
+    contacts = Contact.objects.filter(company=OuterRef("pk"))
+    if "@" in q:
+        condition |= Exists(contacts.filter(Q(email__iexact=q) | Q(email_alt__iexact=q)))
+        domain = q.rsplit("@", 1)[1].lower()
+        if "." in domain:
+            condition |= Q(domain=domain)
+    elif PHONE_LIKE.match(q):
+        digits = re.sub(r"\D", "", q)
+        # Numbers are stored in E.164, so the trailing digits of a local number match too.
+        tail = digits[-10:] if len(digits) >= 10 else digits
+        condition |= Exists(contacts.filter(Q(phone__endswith=tail) | Q(mobile__endswith=tail)))
+    return queryset.filter(condition)
+
+
+def companies_visible(*, user, filters: CompanyFilters | None = None) -> QuerySet[Company]:
+    """Companies in the user's reach, narrowed by `filters`, with what a list row shows."""
+    filters = filters or CompanyFilters()
+    queryset = _with_freshness(visible_to(user, Company.objects.all()))
+    queryset = _search(queryset, filters.q)
+    if filters.industry:
+        code = filters.industry.strip().upper()
+        queryset = queryset.filter(Q(industry__code=code) | Q(industry__section__code=code))
+    if filters.size_tier:
+        queryset = queryset.filter(size_tier__in=filters.size_tier)
+    if filters.lifecycle:
+        queryset = queryset.filter(lifecycle__in=filters.lifecycle)
+    if filters.country:
+        queryset = queryset.filter(country=filters.country.upper())
+    if filters.region:
+        queryset = queryset.filter(region__iexact=filters.region)
+    if filters.owner:
+        queryset = queryset.filter(owner_id=filters.owner)
+    for need in filters.needs:
+        queryset = queryset.filter(needs=need)
+    if filters.freshness == "stale":
+        queryset = queryset.filter(stale_condition())
+    elif filters.freshness == "fresh":
+        queryset = queryset.exclude(stale_condition())
+    elif filters.freshness == "never":
+        queryset = queryset.filter(last_verified_at__isnull=True)
+    return queryset.select_related("industry", "owner").prefetch_related("needs")
+
+
+def companies_stale(*, user, now: datetime | None = None) -> QuerySet[Company]:
+    """Companies in the user's reach whose data is older than their lifecycle allows."""
+    queryset = _with_freshness(visible_to(user, Company.objects.all()))
+    return (queryset.filter(stale_condition(now)).select_related("owner")
+            .order_by("verified_or_created", "id"))
+
+
+def company_detail(*, user, pk) -> Company:
+    """One company with its contacts, addresses and needs (404 when out of reach)."""
+    from khata.team.access import get_visible_or_404
+
+    queryset = _with_freshness(Company.objects.all()).select_related(
+        "industry", "industry__section", "owner", "last_verified_by"
+    ).prefetch_related(
+        "needs", "addresses",
+        Prefetch("contacts", queryset=Contact.objects.prefetch_related("consents")),
+    )
+    return get_visible_or_404(user, queryset, pk)
+
+
+def is_stale(company: Company, now: datetime | None = None) -> bool:
+    """Is this one company's data older than its lifecycle allows?"""
+    days = freshness_days().get(company.lifecycle)
+    if days is None:
+        return False
+    reference = company.last_verified_at or company.created_at
+    return reference < (now or timezone.now()) - timedelta(days=days)
+
+
+def contacts_visible(*, user, q: str = "", company: int | None = None) -> QuerySet[Contact]:
+    """Contacts in the user's reach, optionally of one company or matching a search."""
+    queryset = visible_to(user, Contact.objects.all()).select_related("company")
+    if company:
+        queryset = queryset.filter(company_id=company)
+    q = q.strip()
+    if q:
+        condition = Q(name__icontains=q) | Q(email__iexact=q) | Q(job_title__icontains=q)
+        if PHONE_LIKE.match(q):
+            digits = re.sub(r"\D", "", q)
+            condition |= Q(phone__endswith=digits[-10:]) | Q(mobile__endswith=digits[-10:])
+        queryset = queryset.filter(condition)
+    return queryset
+
+
+def current_consent(contact: Contact) -> dict[str, Consent]:
+    """The latest consent event per channel (uses prefetched `consents` when present)."""
+    latest: dict[str, Consent] = {}
+    for consent in sorted(contact.consents.all(), key=lambda item: (item.at, item.id)):
+        latest[consent.channel] = consent
+    return latest
+
+
+def industries() -> QuerySet[Industry]:
+    """Every ISIC section and division, sections first within their letter."""
+    return Industry.objects.select_related("section").order_by("code")
+
+
+def needs_all() -> QuerySet[Need]:
+    return Need.objects.order_by("name")
+
+
+def lifecycle_counts(*, user) -> dict[str, int]:
+    """How many companies of each lifecycle the user holds."""
+    from django.db.models import Count
+
+    rows = (visible_to(user, Company.objects.all()).values("lifecycle")
+            .annotate(n=Count("id")).values_list("lifecycle", "n"))
+    counts = dict.fromkeys(Lifecycle.values, 0)
+    counts.update(dict(rows))
+    return counts

@@ -1,0 +1,377 @@
+"""Writes to the client database. Each service checks rights, validates everything it is given,
+writes atomically and records the change (DESIGN §4)."""
+
+from datetime import timedelta
+
+from django.core.exceptions import ValidationError
+from django.db import transaction
+from django.utils import timezone
+from django.utils.translation import gettext as _
+
+from khata.clients.choices import (
+    BuyingRole,
+    Channel,
+    ConsentMethod,
+    ConsentStatus,
+    Lifecycle,
+    PreferredChannel,
+    RevenueBand,
+    SizeTier,
+    TaxScheme,
+)
+from khata.clients.models import Company, Consent, Contact, Industry, Need
+from khata.clients.validation import (
+    clean_fields,
+    normalise_country,
+    normalise_email,
+    normalise_phone,
+    normalise_tax_number,
+    normalise_website,
+)
+from khata.core.changelog import record_change, record_event, snapshot
+from khata.core.choices import ChangeAction
+from khata.team.access import can, ensure, ensure_active, is_head
+from khata.team.models import User
+
+COMPANY_FIELDS = [
+    "display_name", "legal_name", "registration_number", "tax_scheme", "tax_number", "industry",
+    "employees", "size_tier", "revenue_band", "country", "region", "city", "website", "domain",
+    "lifecycle", "owner", "source", "notes",
+]
+CONTACT_FIELDS = [
+    "company", "name", "job_title", "buying_role", "email", "email_alt", "phone", "mobile",
+    "fax", "preferred_channel", "notes",
+]
+
+
+def _text(limit: int, required: bool = False):
+    def clean(value, _data):
+        value = "" if value is None else str(value).strip()
+        if required and not value:
+            raise ValidationError(_("This field is required."))
+        if len(value) > limit:
+            raise ValidationError(_("Keep it under %(limit)s characters.") % {"limit": limit})
+        return value
+    return clean
+
+
+def _choice(choices, required: bool = False):
+    def clean(value, _data):
+        value = (value or "").strip() if isinstance(value, str) else (value or "")
+        if not value and not required:
+            return ""
+        if value not in choices.values:
+            raise ValidationError(_("Choose one of: %(values)s.")
+                                  % {"values": ", ".join(choices.values)})
+        return value
+    return clean
+
+
+def _employees(value, _data):
+    if value in (None, ""):
+        return None
+    try:
+        number = int(str(value).replace(",", "").replace("_", "").strip())
+    except ValueError as exc:
+        raise ValidationError(_("Enter a whole number of employees.")) from exc
+    if number < 0 or number > 10_000_000:
+        raise ValidationError(_("Enter a number between 0 and 10,000,000."))
+    return number
+
+
+def _industry(value, _data):
+    if value in (None, ""):
+        return None
+    if isinstance(value, Industry):
+        return value
+    industry = Industry.objects.filter(code=str(value).strip().upper()).first()
+    if industry is None and str(value).isdigit():
+        industry = Industry.objects.filter(pk=int(value)).first()
+    if industry is None:
+        raise ValidationError(_("Unknown industry “%(value)s”; use an ISIC section (A–U) or "
+                                "division (01–99).") % {"value": value})
+    return industry
+
+
+def size_tier_for(employees: int | None) -> str:
+    """The size tier a head count falls in."""
+    if employees is None:
+        return ""
+    for limit, tier in [(10, SizeTier.MICRO), (50, SizeTier.SMALL), (250, SizeTier.MEDIUM),
+                        (1000, SizeTier.LARGE)]:
+        if employees < limit:
+            return tier
+    return SizeTier.ENTERPRISE
+
+
+def _company_cleaners(*, by: User):
+    def owner(value, _data):
+        if value in (None, ""):
+            return by
+        user = value if isinstance(value, User) else User.objects.filter(
+            pk=value if str(value).isdigit() else None).first() or User.objects.filter(
+            email__iexact=str(value)).first()
+        if user is None or not user.is_active:
+            raise ValidationError(_("Choose an active member of the team."))
+        if user.pk != by.pk and not is_head(by):
+            raise ValidationError(_("Only the head of the company can give a company to "
+                                    "another manager."))
+        return user
+
+    return {
+        "display_name": _text(200, required=True),
+        "legal_name": _text(200),
+        "registration_number": _text(64),
+        "tax_scheme": _choice(TaxScheme),
+        "tax_number": _text(64),
+        "industry": _industry,
+        "employees": _employees,
+        "size_tier": _choice(SizeTier),
+        "revenue_band": _choice(RevenueBand),
+        "country": lambda value, _data: normalise_country(value),
+        "region": _text(100),
+        "city": _text(100),
+        "website": _text(300),
+        "lifecycle": _choice(Lifecycle, required=True),
+        "owner": owner,
+        "source": _text(100),
+        "notes": _text(20_000),
+    }
+
+
+def _clean_company(*, by: User, data: dict, company: Company | None) -> tuple[dict, dict]:
+    """Validated values for a company, or every field's error at once."""
+    cleaned, errors = clean_fields(data, _company_cleaners(by=by))
+    country = cleaned.get("country", company.country if company else "")
+    if "website" in cleaned and "website" not in errors:
+        try:
+            cleaned["website"], cleaned["domain"] = normalise_website(cleaned["website"])
+        except ValidationError as exc:
+            errors["website"] = exc.messages
+    if ("tax_number" in cleaned or "tax_scheme" in cleaned) and not (
+            {"tax_number", "tax_scheme"} & errors.keys()):
+        number = cleaned.get("tax_number", company.tax_number if company else "")
+        scheme = cleaned.get("tax_scheme", company.tax_scheme if company else "")
+        try:
+            cleaned["tax_scheme"], cleaned["tax_number"] = normalise_tax_number(
+                number, scheme, country)
+        except ValidationError as exc:
+            errors["tax_number"] = exc.messages
+    if "employees" in cleaned and not cleaned.get("size_tier") and "size_tier" not in errors:
+        tier = size_tier_for(cleaned["employees"])
+        if tier and (company is None or not company.size_tier or "size_tier" in data):
+            cleaned["size_tier"] = tier
+    return cleaned, errors
+
+
+def _needs(values, *, by: User) -> list[Need]:
+    """Needs by id or name; names not in the vocabulary yet are added to it."""
+    needs = []
+    for value in values or []:
+        if isinstance(value, Need):
+            needs.append(value)
+            continue
+        text = str(value).strip()
+        if not text:
+            continue
+        need = (Need.objects.filter(pk=int(text)).first() if text.isdigit()
+                else Need.objects.filter(name__iexact=text).first())
+        if need is None:
+            need = need_create(by=by, name=text)
+        if need not in needs:
+            needs.append(need)
+    return needs
+
+
+@transaction.atomic
+def need_create(*, by: User, name: str, description: str = "") -> Need:
+    """Add a need to the shared vocabulary (any manager may)."""
+    ensure_active(by)
+    name = " ".join((name or "").split())
+    if not name:
+        raise ValidationError({"name": [_("Name the need.")]})
+    if len(name) > 80:
+        raise ValidationError({"name": [_("Keep it under 80 characters.")]})
+    existing = Need.objects.filter(name__iexact=name).first()
+    if existing:
+        return existing
+    need = Need(name=name, description=description.strip()[:300], created_by=by)
+    ensure(by, "create", need)
+    need.save()
+    record_change(actor=by, obj=need, fields=["name", "description"])
+    return need
+
+
+@transaction.atomic
+def company_create(*, by: User, data: dict) -> Company:
+    """Add a company to a portfolio (the creator's, unless the head names another owner)."""
+    ensure_active(by)
+    data = {"lifecycle": Lifecycle.PROSPECT, **data}
+    cleaned, errors = _clean_company(by=by, data=data, company=None)
+    if "display_name" not in data:
+        errors["display_name"] = [_("This field is required.")]
+    if errors:
+        raise ValidationError(errors)
+    cleaned.setdefault("owner", by)
+    company = Company(**cleaned)
+    ensure(by, "create", company)
+    company.save()
+    needs = _needs(data.get("needs"), by=by)
+    company.needs.set(needs)
+    record_change(actor=by, obj=company,
+                  fields=[name for name in COMPANY_FIELDS if name in cleaned],
+                  extra={"needs": [None, sorted(need.name for need in needs)]} if needs else None)
+    return company
+
+
+@transaction.atomic
+def company_update(*, by: User, company: Company, data: dict) -> Company:
+    """Change the fields given in `data` (others stay as they are); records old and new values."""
+    ensure(by, "change", company)
+    cleaned, errors = _clean_company(by=by, data=data, company=company)
+    if errors:
+        raise ValidationError(errors)
+    before = snapshot(company, [name for name in COMPANY_FIELDS if name in cleaned])
+    extra = None
+    if "needs" in data:
+        old_needs = sorted(company.needs.values_list("name", flat=True))
+        needs = _needs(data["needs"], by=by)
+        company.needs.set(needs)
+        extra = {"needs": [old_needs, sorted(need.name for need in needs)]}
+    for name, value in cleaned.items():
+        setattr(company, name, value)
+    company.save()
+    record_change(actor=by, obj=company, before=before, extra=extra)
+    return company
+
+
+@transaction.atomic
+def company_verify(*, by: User, company: Company) -> Company:
+    """Mark the company's data as checked today by `by` (resets its freshness clock)."""
+    ensure(by, "change", company)
+    before = snapshot(company, ["last_verified_at", "last_verified_by"])
+    company.last_verified_at = timezone.now()
+    company.last_verified_by = by
+    company.save(update_fields=["last_verified_at", "last_verified_by", "updated_at"])
+    record_change(actor=by, obj=company, before=before)
+    return company
+
+
+@transaction.atomic
+def company_delete(*, by: User, company: Company) -> Company:
+    """Hide a company and its contacts (soft delete: `company_restore` undoes it)."""
+    ensure(by, "delete", company)
+    now = timezone.now()
+    company.deleted_at = now
+    company.save(update_fields=["deleted_at", "updated_at"])
+    record_change(actor=by, obj=company, fields=["display_name"], action=ChangeAction.DELETE)
+    return company
+
+
+@transaction.atomic
+def company_restore(*, by: User, company: Company) -> Company:
+    """Bring back a deleted company."""
+    ensure(by, "change", company)
+    company.deleted_at = None
+    company.save(update_fields=["deleted_at", "updated_at"])
+    record_event(actor=by, action=ChangeAction.RESTORE, obj=company)
+    return company
+
+
+def _contact_cleaners(*, by: User, company: Company | None):
+    def company_field(value, _data):
+        target = value if isinstance(value, Company) else Company.objects.filter(
+            pk=value if str(value).isdigit() else None).first()
+        if target is None or not can(by, "change", target):
+            raise ValidationError(_("Choose a company in your portfolio."))
+        return target
+
+    def country(data):
+        target = data.get("company")
+        if isinstance(target, Company):
+            return target.country
+        return company.country if company else ""
+
+    def phone(value, data):
+        return normalise_phone(value, country(data))
+
+    return {
+        "company": company_field,
+        "name": _text(200, required=True),
+        "job_title": _text(150),
+        "buying_role": _choice(BuyingRole),
+        "email": lambda value, _data: normalise_email(value),
+        "email_alt": lambda value, _data: normalise_email(value),
+        "phone": phone,
+        "mobile": phone,
+        "fax": phone,
+        "preferred_channel": _choice(PreferredChannel),
+        "notes": _text(20_000),
+    }
+
+
+@transaction.atomic
+def contact_create(*, by: User, data: dict) -> Contact:
+    """Add a person to a company in the user's portfolio."""
+    ensure_active(by)
+    cleaned, errors = clean_fields(data, _contact_cleaners(by=by, company=None))
+    for required in ("company", "name"):
+        if required not in data:
+            errors.setdefault(required, [_("This field is required.")])
+    if errors:
+        raise ValidationError(errors)
+    contact = Contact(**cleaned)
+    ensure(by, "create", contact)
+    contact.save()
+    record_change(actor=by, obj=contact, fields=[name for name in CONTACT_FIELDS
+                                                 if name in cleaned])
+    return contact
+
+
+@transaction.atomic
+def contact_update(*, by: User, contact: Contact, data: dict) -> Contact:
+    """Change the contact's fields given in `data`; moving them needs rights on both companies."""
+    ensure(by, "change", contact)
+    cleaned, errors = clean_fields(data, _contact_cleaners(by=by, company=contact.company))
+    if errors:
+        raise ValidationError(errors)
+    before = snapshot(contact, list(cleaned))
+    for name, value in cleaned.items():
+        setattr(contact, name, value)
+    contact.save()
+    record_change(actor=by, obj=contact, before=before)
+    return contact
+
+
+@transaction.atomic
+def contact_delete(*, by: User, contact: Contact) -> Contact:
+    """Hide a contact (soft delete)."""
+    ensure(by, "delete", contact)
+    contact.deleted_at = timezone.now()
+    contact.save(update_fields=["deleted_at", "updated_at"])
+    record_change(actor=by, obj=contact, fields=["name"], action=ChangeAction.DELETE)
+    return contact
+
+
+@transaction.atomic
+def consent_record(*, by: User, contact: Contact, channel: str, status: str, method: str,
+                   at=None, note: str = "") -> Consent:
+    """Record that the contact gave or withdrew consent for a channel, when and how."""
+    ensure(by, "change", contact)
+    _cleaned, errors = clean_fields(
+        {"channel": channel, "status": status, "method": method},
+        {"channel": _choice(Channel, True), "status": _choice(ConsentStatus, True),
+         "method": _choice(ConsentMethod, True)})
+    at = at or timezone.now()
+    if at > timezone.now() + timedelta(minutes=5):
+        errors["at"] = [_("Consent cannot be dated in the future.")]
+    if errors:
+        raise ValidationError(errors)
+    consent = Consent.objects.create(contact=contact, channel=channel, status=status,
+                                     method=method, at=at, note=note.strip()[:300],
+                                     recorded_by=by)
+    message = _("%(channel)s consent %(status)s (%(method)s)") % {
+        "channel": Channel(channel).label, "status": ConsentStatus(status).label,
+        "method": ConsentMethod(method).label}
+    record_event(actor=by, action=ChangeAction.EVENT, obj=contact, message=message)
+    return consent
