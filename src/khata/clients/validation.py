@@ -52,7 +52,7 @@ def normalise_tax_number(number: str, scheme: str = "", country: str = "") -> tu
         except stdnum_errors.ValidationError as exc:
             raise ValidationError(
                 _("This is not a valid %(kind)s: %(reason)s")
-                % {"kind": TaxScheme(scheme).label, "reason": _(str(exc.message)).rstrip(".")}
+                % {"kind": TaxScheme(scheme).label, "reason": str(exc.message).rstrip(".")}
                 + "."
             ) from exc
     candidates = [TaxScheme.GSTIN, TaxScheme.PAN, TaxScheme.EU_VAT, TaxScheme.GB_VAT]
@@ -61,6 +61,18 @@ def normalise_tax_number(number: str, scheme: str = "", country: str = "") -> tu
     for candidate in candidates:
         if TAX_VALIDATORS[candidate].is_valid(number):
             return candidate, TAX_VALIDATORS[candidate].compact(number)
+    for candidate in candidates:
+        # Right shape but a wrong check digit: say so, it is what the user mistyped.
+        try:
+            TAX_VALIDATORS[candidate].validate(number)
+        except stdnum_errors.InvalidChecksum as exc:
+            raise ValidationError(
+                _("This looks like a %(kind)s but is not valid: %(reason)s")
+                % {"kind": TaxScheme(candidate).label, "reason": str(exc.message).rstrip(".")}
+                + "."
+            ) from exc
+        except stdnum_errors.ValidationError:
+            continue
     raise ValidationError(_("This tax number matches no known format (GSTIN, PAN, EU or UK "
                             "VAT, US EIN); choose “Other” as its type to keep it unchecked."))
 

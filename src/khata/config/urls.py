@@ -10,6 +10,7 @@ admin.site.site_title = "Khata admin"
 urlpatterns = [
     path("", include("khata.home.urls")),
     path("", include("khata.team.urls")),
+    path("", include("khata.clients.urls")),
     path("audit/", include("khata.audit.urls")),
     path("api/v1/", api.urls),
     path("healthz", healthz_view, name="healthz"),

@@ -7,9 +7,9 @@ class BootstrapFormMixin:
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)
         for field in self.fields.values():
-            css = "form-check-input" if field.widget.input_type == "checkbox" else "form-control"
-            if getattr(field.widget, "input_type", "") == "select":
-                css = "form-select"
+            input_type = getattr(field.widget, "input_type", "")
+            css = {"checkbox": "form-check-input", "select": "form-select"}.get(
+                input_type, "form-control")
             field.widget.attrs["class"] = f"{field.widget.attrs.get('class', '')} {css}".strip()
 
     def full_clean(self):

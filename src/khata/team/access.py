@@ -4,8 +4,9 @@ Each model says who owns it with `access_owner_path`, a lookup from the model to
 user ("owner" on a company, "company__owner" on a contact, "pk" on a user). Reference data
 shared by the whole company (industries, needs, the product catalogue) says
 `access_scope = "shared"`: everyone reads it, the head changes it, and managers may add to it
-where the model says `access_shared_create = True`. Models with neither are the head's only. Later issues extend *this* module (substitutes during an
-absence, reading colleagues' portfolios), never the apps above it.
+where the model says `access_shared_create = True`. Models with neither are the head's only.
+Later issues extend *this* module (substitutes during an absence, reading colleagues'
+portfolios), never the apps above it.
 """
 
 from django.core.exceptions import PermissionDenied

@@ -1,0 +1,290 @@
+"""API of the client database: companies, contacts, needs, industries."""
+
+from datetime import datetime
+
+from django.http import HttpRequest
+from ninja import Field, Query, Router, Schema, Status
+from ninja.pagination import paginate
+
+from khata.clients.models import Company, Contact
+from khata.clients.selectors import (
+    COMPANY_SORTS,
+    CompanyFilters,
+    companies_visible,
+    company_detail,
+    contacts_visible,
+    current_consent,
+    industries,
+    needs_all,
+)
+from khata.clients.services import (
+    company_create,
+    company_delete,
+    company_restore,
+    company_update,
+    company_verify,
+    consent_record,
+    contact_create,
+    contact_delete,
+    contact_update,
+    need_create,
+)
+from khata.core.lists import keyset_page
+from khata.team.access import get_visible_or_404
+
+router = Router(tags=["clients"])
+
+
+class NeedOut(Schema):
+    id: int
+    name: str
+    description: str
+
+
+class NeedIn(Schema):
+    name: str
+    description: str = ""
+
+
+class IndustryOut(Schema):
+    code: str
+    name: str
+    section: str | None = Field(None, alias="section.code")
+
+
+class OwnerOut(Schema):
+    id: int
+    name: str
+    email: str
+
+
+class CompanyOut(Schema):
+    id: int
+    display_name: str
+    legal_name: str
+    registration_number: str
+    tax_scheme: str
+    tax_number: str
+    industry: str | None = Field(None, alias="industry.code")
+    employees: int | None
+    size_tier: str
+    revenue_band: str
+    country: str
+    region: str
+    city: str
+    website: str
+    domain: str
+    lifecycle: str
+    owner: OwnerOut
+    source: str
+    needs: list[str]
+    notes: str
+    last_verified_at: datetime | None
+    created_at: datetime
+    updated_at: datetime
+
+    @staticmethod
+    def resolve_needs(obj) -> list[str]:
+        return [need.name for need in obj.needs.all()]
+
+
+class CompanyPage(Schema):
+    items: list[CompanyOut]
+    next_cursor: str | None
+
+
+class CompanyIn(Schema):
+    """A company's fields; on PATCH send only what changes."""
+
+    display_name: str | None = None
+    legal_name: str | None = None
+    registration_number: str | None = None
+    tax_scheme: str | None = None
+    tax_number: str | None = None
+    industry: str | None = Field(None, description="ISIC code, e.g. C or 24")
+    employees: int | None = None
+    size_tier: str | None = None
+    revenue_band: str | None = None
+    country: str | None = None
+    region: str | None = None
+    city: str | None = None
+    website: str | None = None
+    lifecycle: str | None = None
+    owner: int | None = Field(None, description="user id; the head only may name another owner")
+    source: str | None = None
+    needs: list[str] | None = Field(None, description="need names or ids; new names are added")
+    notes: str | None = None
+
+
+class CompanyQuery(Schema):
+    q: str = Field("", description="name, e-mail, phone, tax number or web domain")
+    industry: str = ""
+    size_tier: list[str] = Field(default_factory=list)
+    lifecycle: list[str] = Field(default_factory=list)
+    country: str = ""
+    region: str = ""
+    owner: int | None = None
+    needs: list[int] = Field(default_factory=list)
+    freshness: str = Field("", pattern="^(|stale|fresh|never)$")
+    sort: str = Field("name", pattern="^(" + "|".join(k.replace("-", "\\-")
+                                                       for k in COMPANY_SORTS) + ")$")
+    cursor: str | None = None
+    limit: int = Field(50, ge=1, le=500)
+
+
+class ConsentOut(Schema):
+    channel: str
+    status: str
+    method: str
+    at: datetime
+
+
+class ContactOut(Schema):
+    id: int
+    company: int = Field(alias="company_id")
+    name: str
+    job_title: str
+    buying_role: str
+    email: str
+    email_alt: str
+    phone: str
+    mobile: str
+    fax: str
+    preferred_channel: str
+    notes: str
+    consent: list[ConsentOut]
+
+    @staticmethod
+    def resolve_consent(obj) -> list:
+        return list(current_consent(obj).values())
+
+
+class ContactIn(Schema):
+    company: int | None = None
+    name: str | None = None
+    job_title: str | None = None
+    buying_role: str | None = None
+    email: str | None = None
+    email_alt: str | None = None
+    phone: str | None = None
+    mobile: str | None = None
+    fax: str | None = None
+    preferred_channel: str | None = None
+    notes: str | None = None
+
+
+class ConsentIn(Schema):
+    channel: str
+    status: str
+    method: str
+    at: datetime | None = None
+    note: str = ""
+
+
+def _data(payload: Schema) -> dict:
+    return payload.model_dump(exclude_unset=True)
+
+
+@router.get("/companies", response=CompanyPage, summary="Companies in my reach")
+def company_list(request: HttpRequest, query: Query[CompanyQuery]):
+    filters = CompanyFilters(**query.model_dump(exclude={"cursor", "limit"}))
+    page = keyset_page(companies_visible(user=request.auth_user, filters=filters),
+                       keys=COMPANY_SORTS[filters.sort], cursor=query.cursor, size=query.limit)
+    return {"items": page.items, "next_cursor": page.next_cursor}
+
+
+@router.post("/companies", response={201: CompanyOut}, summary="Add a company")
+def company_add(request, payload: CompanyIn):
+    company = company_create(by=request.auth_user, data=_data(payload))
+    return Status(201, company_detail(user=request.auth_user, pk=company.pk))
+
+
+@router.get("/companies/{company_id}", response=CompanyOut)
+def company_get(request, company_id: int):
+    return company_detail(user=request.auth_user, pk=company_id)
+
+
+@router.patch("/companies/{company_id}", response=CompanyOut, summary="Change some fields")
+def company_patch(request, company_id: int, payload: CompanyIn):
+    company = company_detail(user=request.auth_user, pk=company_id)
+    company_update(by=request.auth_user, company=company, data=_data(payload))
+    return company_detail(user=request.auth_user, pk=company_id)
+
+
+@router.delete("/companies/{company_id}", response={204: None},
+               summary="Delete (soft; POST …/restore undoes it)")
+def company_remove(request, company_id: int):
+    company = get_visible_or_404(request.auth_user, Company, company_id)
+    company_delete(by=request.auth_user, company=company)
+    return Status(204, None)
+
+
+@router.post("/companies/{company_id}/restore", response=CompanyOut)
+def company_undelete(request, company_id: int):
+    company = get_visible_or_404(request.auth_user, Company.all_objects.all(), company_id)
+    company_restore(by=request.auth_user, company=company)
+    return company_detail(user=request.auth_user, pk=company_id)
+
+
+@router.post("/companies/{company_id}/verify", response=CompanyOut,
+             summary="Mark the data as checked today")
+def company_check(request, company_id: int):
+    company = get_visible_or_404(request.auth_user, Company, company_id)
+    company_verify(by=request.auth_user, company=company)
+    return company_detail(user=request.auth_user, pk=company_id)
+
+
+@router.get("/contacts", response=list[ContactOut], summary="Contacts in my reach")
+@paginate
+def contact_list(request, q: str = "", company: int | None = None):
+    return contacts_visible(user=request.auth_user, q=q, company=company).prefetch_related(
+        "consents").order_by("name", "id")
+
+
+@router.post("/contacts", response={201: ContactOut})
+def contact_add(request, payload: ContactIn):
+    contact = contact_create(by=request.auth_user, data=_data(payload))
+    return Status(201, contact)
+
+
+@router.get("/contacts/{contact_id}", response=ContactOut)
+def contact_get(request, contact_id: int):
+    return get_visible_or_404(request.auth_user, Contact.objects.prefetch_related("consents"),
+                              contact_id)
+
+
+@router.patch("/contacts/{contact_id}", response=ContactOut)
+def contact_patch(request, contact_id: int, payload: ContactIn):
+    contact = get_visible_or_404(request.auth_user, Contact, contact_id)
+    return contact_update(by=request.auth_user, contact=contact, data=_data(payload))
+
+
+@router.delete("/contacts/{contact_id}", response={204: None})
+def contact_remove(request, contact_id: int):
+    contact = get_visible_or_404(request.auth_user, Contact, contact_id)
+    contact_delete(by=request.auth_user, contact=contact)
+    return Status(204, None)
+
+
+@router.post("/contacts/{contact_id}/consents", response={201: ConsentOut},
+             summary="Record consent given or withdrawn for a channel")
+def contact_consent(request, contact_id: int, payload: ConsentIn):
+    contact = get_visible_or_404(request.auth_user, Contact, contact_id)
+    consent = consent_record(by=request.auth_user, contact=contact, **payload.model_dump())
+    return Status(201, consent)
+
+
+@router.get("/industries", response=list[IndustryOut], summary="ISIC sections and divisions")
+def industry_list(request):
+    return industries()
+
+
+@router.get("/needs", response=list[NeedOut])
+def need_list(request):
+    return needs_all()
+
+
+@router.post("/needs", response={201: NeedOut})
+def need_add(request, payload: NeedIn):
+    return Status(201, need_create(by=request.auth_user, name=payload.name,
+                                   description=payload.description))

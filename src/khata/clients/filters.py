@@ -1,0 +1,24 @@
+"""Reading list filters from a request's query string (the UI's filter bar)."""
+
+from django.http import QueryDict
+
+from khata.clients.choices import Lifecycle, SizeTier
+from khata.clients.selectors import COMPANY_SORTS, CompanyFilters
+
+
+def company_filters_from(params: QueryDict) -> CompanyFilters:
+    """Filters from the query string; unknown values are ignored rather than failing the page."""
+    owner = params.get("owner", "")
+    return CompanyFilters(
+        q=params.get("q", "").strip()[:200],
+        industry=params.get("industry", "").strip()[:4],
+        size_tier=[v for v in params.getlist("size_tier") if v in SizeTier.values],
+        lifecycle=[v for v in params.getlist("lifecycle") if v in Lifecycle.values],
+        country=params.get("country", "").strip()[:2],
+        region=params.get("region", "").strip()[:100],
+        owner=int(owner) if owner.isdigit() else None,
+        needs=[int(v) for v in params.getlist("needs") if v.isdigit()],
+        freshness=params.get("freshness", "") if params.get("freshness") in {
+            "stale", "fresh", "never"} else "",
+        sort=params.get("sort", "name") if params.get("sort") in COMPANY_SORTS else "name",
+    )

@@ -1,0 +1,109 @@
+"""The client database through the API."""
+
+import pytest
+
+from khata.clients.models import Company
+from khata.clients.tests.factories import CompanyFactory, ContactFactory
+from khata.team.services import token_create
+
+
+@pytest.fixture
+def api(client, manager):
+    _token, raw = token_create(by=manager, user=manager, name="tests")
+
+    class Api:
+        def __getattr__(self, method):
+            def call(path, data=None, **extra):
+                kwargs = {"HTTP_AUTHORIZATION": f"Bearer {raw}", **extra}
+                if method in {"post", "patch", "put"}:
+                    return getattr(client, method)(f"/api/v1{path}", data or {},
+                                                   content_type="application/json", **kwargs)
+                return getattr(client, method)(f"/api/v1{path}", data or {}, **kwargs)
+            return call
+
+    return Api()
+
+
+def test_create_read_update_delete_restore(api, manager):
+    created = api.post("/companies", {"display_name": "Wipro", "tax_number": "27AAPFU0939F1ZV",
+                                      "industry": "62", "needs": ["Cloud"]})
+    assert created.status_code == 201, created.json()
+    body = created.json()
+    assert body["industry"] == "62" and body["needs"] == ["Cloud"]
+    assert body["owner"]["email"] == "manager@example.com"
+
+    company_id = body["id"]
+    patched = api.patch(f"/companies/{company_id}", {"city": "Bengaluru"})
+    assert patched.json()["city"] == "Bengaluru" and patched.json()["display_name"] == "Wipro"
+
+    assert api.delete(f"/companies/{company_id}").status_code == 204
+    assert api.get(f"/companies/{company_id}").status_code == 404
+    assert api.post(f"/companies/{company_id}/restore").status_code == 200
+    assert api.get(f"/companies/{company_id}").status_code == 200
+
+
+def test_validation_errors_name_each_field(api):
+    response = api.post("/companies", {"display_name": "", "website": "nope", "employees": -1})
+
+    assert response.status_code == 422
+    fields = {error["field"] for error in response.json()["errors"]}
+    assert fields == {"display_name", "website", "employees"}
+    assert not Company.objects.exists()
+
+
+def test_others_companies_are_404_and_unchanged(api, other_manager):
+    theirs = CompanyFactory(owner=other_manager, city="Delhi")
+
+    for response in [api.get(f"/companies/{theirs.pk}"),
+                     api.patch(f"/companies/{theirs.pk}", {"city": "Pune"}),
+                     api.post(f"/companies/{theirs.pk}/verify"),
+                     api.delete(f"/companies/{theirs.pk}")]:
+        assert response.status_code == 404
+    theirs.refresh_from_db()
+    assert theirs.city == "Delhi" and theirs.deleted_at is None
+    assert api.get("/companies").json()["items"] == []
+
+
+def test_list_filters_search_and_keyset_pages(api, manager, django_assert_max_num_queries):
+    for index in range(7):
+        CompanyFactory(owner=manager, display_name=f"Alpha {index}", lifecycle="client")
+    CompanyFactory(owner=manager, display_name="Beta Traders", lifecycle="prospect")
+    ContactFactory(company=CompanyFactory(owner=manager, display_name="Gamma"),
+                   email="ravi@gamma.in")
+
+    with django_assert_max_num_queries(6):
+        first = api.get("/companies", {"lifecycle": "client", "limit": 5}).json()
+    second = api.get("/companies", {"lifecycle": "client", "limit": 5,
+                                    "cursor": first["next_cursor"]}).json()
+
+    names = [item["display_name"] for item in first["items"] + second["items"]]
+    assert names == [f"Alpha {index}" for index in range(7)]
+    assert second["next_cursor"] is None
+    assert [c["display_name"] for c in api.get("/companies", {"q": "ravi@gamma.in"})
+            .json()["items"]] == ["Gamma"]
+    assert api.get("/companies", {"sort": "sideways"}).status_code == 422
+
+
+def test_contacts_and_consent(api, manager):
+    company = CompanyFactory(owner=manager)
+
+    created = api.post("/contacts", {"company": company.pk, "name": "Meera Iyer",
+                                     "phone": "022 2345 6789"})
+    assert created.status_code == 201, created.json()
+    contact_id = created.json()["id"]
+    assert created.json()["phone"] == "+912223456789"
+
+    consent = api.post(f"/contacts/{contact_id}/consents",
+                       {"channel": "email", "status": "granted", "method": "web_form"})
+    assert consent.status_code == 201
+    assert api.get(f"/contacts/{contact_id}").json()["consent"][0]["status"] == "granted"
+    bad = api.post("/contacts", {"company": company.pk, "name": "X", "email": "x@"})
+    assert bad.status_code == 422 and bad.json()["errors"][0]["field"] == "email"
+
+
+def test_reference_lists(api):
+    industries = api.get("/industries").json()
+    assert {"code": "C", "name": "Manufacturing", "section": None} in industries
+    assert any(item["code"] == "24" and item["section"] == "C" for item in industries)
+    assert api.post("/needs", {"name": "Export finance"}).status_code == 201
+    assert [need["name"] for need in api.get("/needs").json()] == ["Export finance"]

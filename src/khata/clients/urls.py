@@ -1,0 +1,18 @@
+from django.urls import path
+
+from khata.clients import views
+
+app_name = "clients"
+
+urlpatterns = [
+    path("companies/", views.company_list_view, name="companies"),
+    path("companies/new/", views.company_create_view, name="company_create"),
+    path("companies/<int:pk>/", views.company_detail_view, name="company"),
+    path("companies/<int:pk>/edit/", views.company_edit_view, name="company_edit"),
+    path("companies/<int:pk>/verify/", views.company_verify_view, name="company_verify"),
+    path("companies/<int:pk>/delete/", views.company_delete_view, name="company_delete"),
+    path("companies/<int:pk>/restore/", views.company_restore_view, name="company_restore"),
+    path("companies/<int:pk>/contacts/new/", views.contact_create_view, name="contact_create"),
+    path("contacts/<int:pk>/edit/", views.contact_edit_view, name="contact_edit"),
+    path("contacts/<int:pk>/consent/", views.consent_view, name="consent"),
+]

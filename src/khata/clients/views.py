@@ -1,0 +1,191 @@
+"""Pages of the client database: the company list, a company's page, forms."""
+
+from django.contrib import messages
+from django.core.exceptions import ValidationError
+from django.shortcuts import redirect, render
+from django.urls import reverse
+from django.utils.translation import gettext as _
+from django.views.decorators.http import require_POST
+
+from khata.clients.choices import Lifecycle, SizeTier
+from khata.clients.filters import company_filters_from
+from khata.clients.forms import CompanyForm, ConsentForm, ContactForm, apply_errors
+from khata.clients.models import Company, Contact
+from khata.clients.selectors import (
+    COMPANY_SORTS,
+    companies_visible,
+    company_detail,
+    current_consent,
+    industries,
+    is_stale,
+    needs_all,
+)
+from khata.clients.services import (
+    company_create,
+    company_delete,
+    company_restore,
+    company_update,
+    company_verify,
+    consent_record,
+    contact_create,
+    contact_update,
+)
+from khata.core.lists import keyset_page
+from khata.core.selectors import changes_for_object
+from khata.team.access import get_visible_or_404, is_head
+from khata.team.selectors import managers_active, users_visible
+
+PAGE_SIZE = 50
+
+
+def _owners(user):
+    return list(users_visible(user=user).filter(is_active=True)) if is_head(user) else None
+
+
+def company_list_view(request):
+    """All companies in reach, filtered, searched, sorted and paged by keyset."""
+    filters = company_filters_from(request.GET)
+    page = keyset_page(companies_visible(user=request.user, filters=filters),
+                       keys=COMPANY_SORTS[filters.sort], cursor=request.GET.get("cursor"),
+                       size=PAGE_SIZE)
+    query = request.GET.copy()
+    query.pop("cursor", None)
+    context = {
+        "page": page,
+        "filters": filters,
+        "query": query.urlencode(),
+        "filtered": any(request.GET.get(key) for key in request.GET if key not in {"sort"}),
+        "lifecycles": Lifecycle.choices,
+        "size_tiers": SizeTier.choices,
+        "sections": [industry for industry in industries() if industry.is_section],
+        "needs": needs_all(),
+        "owners": managers_active(user=request.user) if is_head(request.user) else None,
+    }
+    template = ("clients/partials/company_rows.html" if request.htmx and not request.htmx.boosted
+                else "clients/company_list.html")
+    return render(request, template, context)
+
+
+def company_create_view(request):
+    form = CompanyForm(request.POST or None, owners=_owners(request.user))
+    if request.method == "POST" and form.is_valid():
+        try:
+            company = company_create(by=request.user, data=form.service_data())
+        except ValidationError as error:
+            apply_errors(form, error)
+        else:
+            messages.success(request, _("%(name)s added.") % {"name": company.display_name})
+            return redirect("clients:company", pk=company.pk)
+    status = 422 if request.method == "POST" else 200
+    return render(request, "clients/company_form.html", {"form": form}, status=status)
+
+
+def company_edit_view(request, pk: int):
+    company = company_detail(user=request.user, pk=pk)
+    initial = {field: getattr(company, field) for field in CompanyForm.base_fields
+               if hasattr(company, field) and field not in {"industry", "owner", "needs"}}
+    initial.update(industry=company.industry.code if company.industry else "",
+                   owner=str(company.owner_id),
+                   needs=", ".join(need.name for need in company.needs.all()))
+    form = CompanyForm(request.POST or None, initial=initial, owners=_owners(request.user))
+    if request.method == "POST" and form.is_valid():
+        try:
+            company_update(by=request.user, company=company, data=form.service_data())
+        except ValidationError as error:
+            apply_errors(form, error)
+        else:
+            messages.success(request, _("Changes saved."))
+            return redirect("clients:company", pk=company.pk)
+    status = 422 if request.method == "POST" else 200
+    return render(request, "clients/company_form.html", {"form": form, "company": company},
+                  status=status)
+
+
+def company_detail_view(request, pk: int):
+    """A company's page: key facts, contacts with consent, addresses and its timeline."""
+    company = company_detail(user=request.user, pk=pk)
+    contacts = [(contact, current_consent(contact)) for contact in company.contacts.all()]
+    return render(request, "clients/company_detail.html", {
+        "company": company,
+        "contacts": contacts,
+        "stale": is_stale(company),
+        "changes": changes_for_object(company),
+    })
+
+
+@require_POST
+def company_verify_view(request, pk: int):
+    company = get_visible_or_404(request.user, Company, pk)
+    company_verify(by=request.user, company=company)
+    if request.htmx:
+        return render(request, "clients/partials/freshness.html",
+                      {"company": company, "stale": False})
+    messages.success(request, _("Marked as verified today."))
+    return redirect("clients:company", pk=pk)
+
+
+@require_POST
+def company_delete_view(request, pk: int):
+    company = get_visible_or_404(request.user, Company, pk)
+    company_delete(by=request.user, company=company)
+    messages.success(request, _("%(name)s deleted.") % {"name": company.display_name},
+                     extra_tags=f"undo:{reverse('clients:company_restore', args=[pk])}")
+    return redirect("clients:companies")
+
+
+@require_POST
+def company_restore_view(request, pk: int):
+    company = get_visible_or_404(request.user, Company.all_objects.all(), pk)
+    company_restore(by=request.user, company=company)
+    messages.success(request, _("%(name)s is back.") % {"name": company.display_name})
+    return redirect("clients:company", pk=pk)
+
+
+def contact_create_view(request, pk: int):
+    company = get_visible_or_404(request.user, Company, pk)
+    form = ContactForm(request.POST or None)
+    if request.method == "POST" and form.is_valid():
+        try:
+            contact_create(by=request.user, data={**form.cleaned_data, "company": company})
+        except ValidationError as error:
+            apply_errors(form, error)
+        else:
+            messages.success(request, _("Contact added."))
+            return redirect("clients:company", pk=pk)
+    status = 422 if request.method == "POST" else 200
+    return render(request, "clients/contact_form.html", {"form": form, "company": company},
+                  status=status)
+
+
+def contact_edit_view(request, pk: int):
+    contact = get_visible_or_404(request.user, Contact.objects.select_related("company"), pk)
+    initial = {field: getattr(contact, field) for field in ContactForm.base_fields}
+    form = ContactForm(request.POST or None, initial=initial)
+    if request.method == "POST" and form.is_valid():
+        try:
+            contact_update(by=request.user, contact=contact, data=form.cleaned_data)
+        except ValidationError as error:
+            apply_errors(form, error)
+        else:
+            messages.success(request, _("Contact saved."))
+            return redirect("clients:company", pk=contact.company_id)
+    status = 422 if request.method == "POST" else 200
+    return render(request, "clients/contact_form.html", {
+        "form": form, "company": contact.company, "contact": contact,
+        "consent_form": ConsentForm(), "changes": changes_for_object(contact)}, status=status)
+
+
+@require_POST
+def consent_view(request, pk: int):
+    contact = get_visible_or_404(request.user, Contact, pk)
+    form = ConsentForm(request.POST)
+    if form.is_valid():
+        try:
+            consent_record(by=request.user, contact=contact, **form.cleaned_data)
+        except ValidationError as error:
+            messages.error(request, " ".join(error.messages))
+        else:
+            messages.success(request, _("Consent recorded."))
+    else:
+        messages.error(request, _("Choose the channel, the consent and how it was given."))
+    return redirect("clients:company", pk=contact.company_id)
