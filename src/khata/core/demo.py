@@ -7,6 +7,7 @@ in order with one shared `DemoContext`. Steps create bulk rows with `ctx.bulk_cr
 """
 
 import random
+import zlib
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 
@@ -77,6 +78,11 @@ def build_demo(*, seed: int = 42, companies: int = 200, log: Callable[[str], Non
     ctx = DemoContext(seed=seed, companies=companies, log=log, batch_size=batch_size)
     for _order, name, step in sorted(_STEPS, key=lambda item: (item[0], item[1])):
         log(f"• {name.split('.')[1]}: {step.__doc__.strip().splitlines()[0]}")
+        # Each step draws from its own seeded stream, so what one step skips (rows that
+        # already exist) does not change what the next one makes.
+        step_seed = zlib.crc32(f"{seed}:{name}".encode())
+        ctx.random.seed(step_seed)
+        ctx.fake.seed_instance(step_seed)
         with transaction.atomic():
             step(ctx)
     return ctx

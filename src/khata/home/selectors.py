@@ -8,6 +8,7 @@ from dataclasses import dataclass, field
 
 from django.utils.translation import gettext_lazy as _
 
+from khata.clients.selectors import companies_stale, lifecycle_counts
 from khata.core.selectors import worker_state
 from khata.team.access import is_head
 from khata.team.selectors import changes_visible, managers_active, tokens_of
@@ -27,6 +28,14 @@ class TodaySection:
 def today_sections(*, user) -> list[TodaySection]:
     """The blocks of the user's Today page, in the order a manager reads them."""
     sections = []
+    counts = lifecycle_counts(user=user)
+    stale = companies_stale(user=user)
+    sections.append(TodaySection(
+        key="stale", title=_("Records to verify"), rows=list(stale[:8]), count=stale.count(),
+        empty=_("No stale records — well done.") if sum(counts.values())
+        else _("No companies yet. Add your first client to start your portfolio."),
+    ))
+    sections.append(TodaySection(key="portfolio", title=_("Portfolio"), rows=[counts]))
     if is_head(user):
         managers = list(managers_active(user=user))
         sections.append(TodaySection(

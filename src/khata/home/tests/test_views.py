@@ -39,7 +39,7 @@ def test_today_queries_stay_bounded(head_client, head, django_assert_max_num_que
     for index in range(25):
         user_create(by=head, email=f"m{index}@example.com", role="manager", password=None)
 
-    with django_assert_max_num_queries(10):
+    with django_assert_max_num_queries(14):
         assert head_client.get("/").status_code == 200
 
 
@@ -61,3 +61,18 @@ def test_errors_are_friendly_pages(manager_client):
 
     assert response.status_code == 404
     assert "not in your portfolio" in response.text
+
+
+def test_today_lists_my_stale_records_and_portfolio(manager_client, manager, other_manager):
+    from khata.clients.models import Company
+    from khata.clients.tests.factories import CompanyFactory
+
+    mine = CompanyFactory(owner=manager, display_name="Old Mine", lifecycle="client")
+    theirs = CompanyFactory(owner=other_manager, display_name="Old Theirs")
+    Company.objects.filter(pk__in=[mine.pk, theirs.pk]).update(
+        created_at=timezone.now() - timedelta(days=500))
+
+    page = manager_client.get("/").text
+
+    assert "Old Mine" in page and "Old Theirs" not in page
+    assert "freshness=stale" in page
