@@ -92,9 +92,6 @@ def test_a_wrong_password_shows_the_error_and_stays_on_sign_in(page, watch, live
     watch.assert_clean()
 
 
-@pytest.mark.xfail(strict=True, raises=AssertionError, reason=(
-    "app bug: team/login.html renders value=\"{{ field.value }}\" for every field, so a failed"
-    " sign-in sends the typed password back in the HTML; render no value for the password"))
 def test_a_failed_sign_in_does_not_send_the_password_back(page, watch, live_server, manager):
     sign_in(page, live_server.url, "manager@example.com", "not-the-password-1")
     expect(page.locator("form [role=alert]")).to_be_visible()
@@ -211,10 +208,6 @@ def test_filter_the_change_log_without_reloading_the_page(page, watch, live_serv
     watch.assert_clean()
 
 
-@pytest.mark.xfail(strict=True, raises=AssertionError, reason=(
-    "app bug: audit/views.py answers /audit/?action=… with the bare rows for htmx and the whole"
-    " page otherwise, without `Vary: HX-Request`, so Back serves the cached fragment; decorate"
-    " changes_view with @vary_on_headers(\"HX-Request\")"))
 def test_back_to_a_filtered_change_log_shows_the_whole_page(browser, live_server, manager):
     # Its own page, so the expected failure is not reported again by the `page` fixture, and
     # with the HTTP cache on (request routing would turn it off and hide the bug).

@@ -1,6 +1,7 @@
 """The change log as a page: who changed what, when, on whose behalf."""
 
 from django.shortcuts import render
+from django.views.decorators.vary import vary_on_headers
 
 from khata.core.choices import ChangeAction
 from khata.team.selectors import changes_visible
@@ -8,6 +9,7 @@ from khata.team.selectors import changes_visible
 PAGE_SIZE = 50
 
 
+@vary_on_headers("HX-Request")  # the same URL answers htmx with rows, browsers with a page
 def changes_view(request):
     """The change log the user may read, newest first, with keyset paging and an action filter."""
     changes = changes_visible(user=request.user)

@@ -6,6 +6,7 @@ from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
+from django.views.decorators.vary import vary_on_headers
 
 from khata.clients.choices import Lifecycle, SizeTier
 from khata.clients.filters import company_filters_from
@@ -42,6 +43,7 @@ def _owners(user):
     return list(users_visible(user=user).filter(is_active=True)) if is_head(user) else None
 
 
+@vary_on_headers("HX-Request")  # the same URL answers htmx with rows, browsers with a page
 def company_list_view(request):
     """All companies in reach, filtered, searched, sorted and paged by keyset."""
     filters = company_filters_from(request.GET)
@@ -114,6 +116,7 @@ def company_detail_view(request, pk: int):
 
 
 @require_POST
+@vary_on_headers("HX-Request")
 def company_verify_view(request, pk: int):
     company = get_visible_or_404(request.user, Company, pk)
     company_verify(by=request.user, company=company)

@@ -70,6 +70,7 @@ INSTALLED_APPS = [
     "khata.core",
     "khata.team",
     "khata.clients",
+    "khata.catalog",
     "khata.audit",
     "khata.home",
 ]

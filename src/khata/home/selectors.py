@@ -41,7 +41,7 @@ def today_sections(*, user) -> list[TodaySection]:
         sections.append(TodaySection(
             key="team", title=_("Your team"), rows=managers, count=len(managers),
             empty=_("No account managers yet. Appoint one with "
-                    "`khata user add EMAIL --role manager`."),
+                    "“khata user add EMAIL --role manager”."),
         ))
         sections.append(TodaySection(key="worker", title=_("Background work"),
                                      rows=[worker_state()]))

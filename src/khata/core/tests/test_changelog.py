@@ -67,3 +67,19 @@ def test_values_are_stored_as_json():
     assert json_value(Decimal("12.50")) == "12.50"
     assert json_value(date(2026, 11, 27)) == "2026-11-27"
     assert json_value({"a": [Decimal("1")]}) == {"a": ["1"]}
+
+
+def test_timeline_shows_labels_and_readable_values(head, manager):
+    from django.template.loader import render_to_string
+
+    before = snapshot(manager, ["role", "is_active"])
+    manager.role, manager.is_active = "head", False
+    manager.save()
+    record_change(actor=head, obj=manager, before=before)
+
+    html = render_to_string("core/partials/timeline.html",
+                            {"changes": changes_for_object(manager)})
+
+    assert "Role" in html and "Account manager" in html and "Head of the company" in html
+    assert "Active" in html and "<del>yes</del> → no" in html
+    assert "is_active" not in html
