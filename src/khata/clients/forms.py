@@ -2,7 +2,6 @@
 their field errors are put back under the fields (`apply_errors`)."""
 
 from django import forms
-from django.core.exceptions import ValidationError
 from django.utils.translation import gettext_lazy as _
 
 from khata.clients.choices import (
@@ -28,12 +27,6 @@ def industry_choices():
         prefix = "" if industry.is_section else "\u2003"
         choices.append((industry.code, f"{prefix}{industry.code} {industry.name}"))
     return choices
-
-
-def apply_errors(form: forms.Form, error: ValidationError) -> None:
-    """Show a service's ValidationError under the matching fields (others above the form)."""
-    for field, messages in error.message_dict.items():
-        form.add_error(field if field in form.fields else None, messages)
 
 
 class CompanyForm(BootstrapFormMixin, forms.Form):

@@ -10,7 +10,7 @@ from django.views.decorators.vary import vary_on_headers
 
 from khata.clients.choices import Lifecycle, SizeTier
 from khata.clients.filters import company_filters_from
-from khata.clients.forms import CompanyForm, ConsentForm, ContactForm, apply_errors
+from khata.clients.forms import CompanyForm, ConsentForm, ContactForm
 from khata.clients.models import Company, Contact
 from khata.clients.selectors import (
     COMPANY_SORTS,
@@ -31,6 +31,7 @@ from khata.clients.services import (
     contact_create,
     contact_update,
 )
+from khata.core.forms import apply_errors
 from khata.core.lists import keyset_page
 from khata.core.selectors import changes_for_object
 from khata.team.access import get_visible_or_404, is_head

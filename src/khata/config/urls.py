@@ -11,6 +11,7 @@ urlpatterns = [
     path("", include("khata.home.urls")),
     path("", include("khata.team.urls")),
     path("", include("khata.clients.urls")),
+    path("", include("khata.catalog.urls")),
     path("audit/", include("khata.audit.urls")),
     path("api/v1/", api.urls),
     path("healthz", healthz_view, name="healthz"),

@@ -1,5 +1,13 @@
 """Form helpers shared by every app."""
 
+from django.core.exceptions import ValidationError
+
+
+def apply_errors(form, error: ValidationError) -> None:
+    """Show a service's ValidationError under the matching fields (others above the form)."""
+    for field, messages in error.message_dict.items():
+        form.add_error(field if field in form.fields else None, messages)
+
 
 class BootstrapFormMixin:
     """Gives every widget Bootstrap's classes, marks invalid fields, focuses the first error."""
