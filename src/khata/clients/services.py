@@ -164,6 +164,19 @@ def _clean_company(*, by: User, data: dict, company: Company | None) -> tuple[di
     return cleaned, errors
 
 
+def company_validate(*, by: User, data: dict, company: Company | None = None
+                     ) -> tuple[dict, dict]:
+    """Check company fields without writing: (clean values, errors by field). For imports."""
+    return _clean_company(by=by, data=data, company=company)
+
+
+def contact_validate(*, by: User, data: dict) -> tuple[dict, dict]:
+    """Check contact fields (company excepted) without writing: (clean values, errors)."""
+    cleaners = _contact_cleaners(by=by, company=None)
+    cleaners.pop("company")
+    return clean_fields(data, cleaners)
+
+
 def _needs(values, *, by: User) -> list[Need]:
     """Needs by id or name; names not in the vocabulary yet are added to it."""
     needs = []

@@ -25,3 +25,21 @@ class TaskStatus(models.TextChoices):
     RUNNING = "RUNNING", _("Running")
     FAILED = "FAILED", _("Failed")
     SUCCESSFUL = "SUCCESSFUL", _("Done")
+
+
+class ImportStatus(models.TextChoices):
+    """Where an import stands."""
+
+    UPLOADED = "uploaded", _("Waiting for your check")
+    QUEUED = "queued", _("Queued")
+    RUNNING = "running", _("Importing")
+    DONE = "done", _("Done")
+    FAILED = "failed", _("Failed")
+
+
+class DuplicateAction(models.TextChoices):
+    """What to do with a row that matches an existing record (or an earlier row)."""
+
+    SKIP = "skip", _("Skip it")
+    UPDATE = "update", _("Update the existing record")
+    CREATE = "create", _("Create it anyway")

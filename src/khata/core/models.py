@@ -7,7 +7,7 @@ from django.contrib.contenttypes.models import ContentType
 from django.db import models
 from django.utils.translation import gettext_lazy as _
 
-from khata.core.choices import ChangeAction, TaskStatus
+from khata.core.choices import ChangeAction, DuplicateAction, ImportStatus, TaskStatus
 
 
 class TimeStampedModel(models.Model):
@@ -112,3 +112,55 @@ class WorkerHeartbeat(models.Model):
 
     def __str__(self) -> str:
         return self.worker_id
+
+
+def _import_path(job, filename: str) -> str:
+    from django.utils import timezone
+
+    return f"imports/{timezone.now():%Y/%m}/{uuid.uuid4().hex}-{filename[-80:]}"
+
+
+class ImportJob(models.Model):
+    """One file being imported: its column mapping, choices for duplicates, progress, result.
+
+    The importer for `kind` (companies, contacts, products…) lives in the app that owns the
+    records and registers itself in `core.importing`.
+    """
+
+    kind = models.CharField(_("what"), max_length=30)
+    created_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.CASCADE,
+                                   related_name="imports")
+    owner = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, blank=True,
+                              on_delete=models.SET_NULL, related_name="+",
+                              help_text=_("Whose portfolio new records join."))
+    created_at = models.DateTimeField(auto_now_add=True)
+    finished_at = models.DateTimeField(null=True, blank=True)
+    status = models.CharField(max_length=20, choices=ImportStatus.choices,
+                              default=ImportStatus.UPLOADED)
+    filename = models.CharField(max_length=255)
+    file = models.FileField(upload_to=_import_path)
+    mapping = models.JSONField(default=dict, blank=True)  # column index (str) → field
+    on_duplicate = models.CharField(max_length=10, choices=DuplicateAction.choices,
+                                    default=DuplicateAction.SKIP)
+    decisions = models.JSONField(default=dict, blank=True)  # row number (str) → action
+    total_rows = models.PositiveIntegerField(default=0)
+    processed_rows = models.PositiveIntegerField(default=0)
+    created = models.PositiveIntegerField(default=0)
+    updated = models.PositiveIntegerField(default=0)
+    skipped = models.PositiveIntegerField(default=0)
+    rejected = models.PositiveIntegerField(default=0)
+    rejected_file = models.FileField(upload_to=_import_path, blank=True)
+    error = models.TextField(blank=True)
+
+    access_owner_path = "created_by"
+
+    class Meta:
+        ordering = ["-created_at"]
+        verbose_name = _("import")
+
+    def __str__(self) -> str:
+        return f"{self.kind}: {self.filename}"
+
+    @property
+    def progress(self) -> int:
+        return int(100 * self.processed_rows / self.total_rows) if self.total_rows else 0

@@ -1,0 +1,19 @@
+"""Background work of the data pages: big imports."""
+
+from django.tasks import task
+
+from khata.core.choices import ImportStatus
+from khata.core.importing import execute
+from khata.core.models import ImportJob
+
+
+@task
+def run_import(job_id: int) -> dict:
+    """Import a queued file; running it twice does nothing the second time."""
+    claimed = ImportJob.objects.filter(pk=job_id, status=ImportStatus.QUEUED).update(
+        status=ImportStatus.RUNNING)
+    if not claimed:
+        return {"skipped": True}
+    job = execute(ImportJob.objects.get(pk=job_id))
+    return {"created": job.created, "updated": job.updated, "skipped": job.skipped,
+            "rejected": job.rejected}

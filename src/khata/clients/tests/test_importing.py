@@ -1,0 +1,186 @@
+"""Importing companies and contacts from messy real-world files."""
+
+import pytest
+from django.core.exceptions import ValidationError
+from openpyxl import Workbook
+
+from khata.audit.services import import_configure, import_run, import_start
+from khata.clients.models import Company, Contact
+from khata.clients.tests.factories import CompanyFactory
+
+GSTIN = "27AAPFU0939F1ZV"
+
+
+def run(by, kind, data: bytes, filename="file.csv", **configure):
+    job = import_start(by=by, kind=kind, filename=filename, data=data)
+    if configure:
+        import_configure(by=by, job=job, **configure)
+    return import_run(by=by, job=job, background=False)
+
+
+def test_semicolons_bom_quoted_newlines_and_devanagari(manager):
+    data = ("\ufeffAccount Name;Billing City;GSTIN;Description\n"
+            "Tata Steel;Mumbai;27AAPFU0939F1ZV;\"line one\nline two\"\n"
+            "भारत उद्योग;Pune;;\n").encode()
+
+    job = run(manager, "companies", data)
+
+    assert (job.created, job.rejected) == (2, 0)
+    tata = Company.objects.get(display_name="Tata Steel")
+    assert tata.tax_number == GSTIN and tata.city == "Mumbai" and tata.owner == manager
+    assert tata.notes == "line one\nline two"
+    assert Company.objects.filter(display_name="भारत उद्योग").exists()
+
+
+def test_cp1252_and_unknown_columns_are_fine(manager):
+    data = "Company;City;Favourite colour\nCafé Müller GmbH;Berlin;blue\n".encode("cp1252")
+
+    job = run(manager, "companies", data)
+
+    assert job.created == 1
+    assert Company.objects.get().display_name == "Café Müller GmbH"
+
+
+def test_bad_rows_are_rejected_with_reasons_and_good_ones_kept(manager):
+    data = (b"name,website,gstin,employees\n"
+            b"Good One,good.in,,12\n"
+            b",nameless.in,,\n"
+            b"Bad Tax,bad.in,27AAPFU0939F1ZX,\n"
+            b"Bad Count,count.in,,many\n")
+
+    job = run(manager, "companies", data)
+
+    assert (job.created, job.rejected) == (1, 3)
+    report = job.rejected_file.read().decode("utf-8-sig")
+    assert "reason" in report.splitlines()[0]
+    assert "display_name: The name is empty." in report
+    assert "check digit" in report and "whole number" in report
+    assert list(Company.objects.values_list("display_name", flat=True)) == ["Good One"]
+
+
+def test_running_the_same_file_twice_creates_nothing_new(manager):
+    data = (b"Company Name,City,VAT,Website\n"
+            b"Infosys Limited,Bengaluru,,infosys.com\n"
+            b"Wipro,Bengaluru,27AAPFU0939F1ZV,\n"
+            b"Zoho Corp,Chennai,,\n")
+
+    first = run(manager, "companies", data)
+    second = run(manager, "companies", data)
+
+    assert first.created == 3
+    assert (second.created, second.skipped) == (0, 3)
+    assert Company.objects.count() == 3
+
+
+def test_duplicates_in_the_file_and_fuzzy_names_in_the_same_city(manager):
+    CompanyFactory(owner=manager, display_name="Bharat Forge Ltd", city="Pune")
+    data = (b"name,city\n"
+            b"BHARAT FORGE LIMITED,Pune\n"
+            b"Bharat Forge,Nagpur\n"
+            b"Kalyani Steels,Pune\n"
+            b"Kalyani Steels Pvt Ltd,Pune\n")
+
+    job = run(manager, "companies", data)
+
+    assert (job.created, job.skipped) == (2, 2)
+    assert set(Company.objects.values_list("city", flat=True)) == {"Pune", "Nagpur"}
+
+
+def test_update_choice_fills_in_the_existing_record(manager):
+    existing = CompanyFactory(owner=manager, display_name="Wipro", city="Bengaluru",
+                              tax_number=GSTIN, tax_scheme="in_gstin")
+    data = b"name,gstin,employees,region\nWipro Ltd,27AAPFU0939F1ZV,250000,Karnataka\n"
+
+    job = run(manager, "companies", data, on_duplicate="update")
+
+    existing.refresh_from_db()
+    assert job.updated == 1 and existing.employees == 250000 and existing.region == "Karnataka"
+    assert existing.display_name == "Wipro Ltd"
+
+
+def test_xlsx_with_excel_numbers_and_dates(manager):
+    book = Workbook()
+    sheet = book.active
+    sheet.append(["Organization", "Number of Employees", "Country/Region", "Industry"])
+    sheet.append(["Godrej", 1200.0, "IN", "Manufacturing"])
+    sheet.append(["Acme Analytics", 40, "US", "Pet grooming"])
+    import io
+
+    buffer = io.BytesIO()
+    book.save(buffer)
+
+    job = run(manager, "companies", buffer.getvalue(), filename="export.xlsx")
+
+    assert job.created == 2
+    godrej = Company.objects.get(display_name="Godrej")
+    assert godrej.employees == 1200 and godrej.industry.code == "C"
+    assert "Pet grooming" in Company.objects.get(display_name="Acme Analytics").notes
+
+
+@pytest.mark.parametrize("data, message", [
+    (b"", "empty"),
+    (b"name\n", "no data rows"),
+    (b"\x00\x01\x02binary", "not a text table"),
+    (b"PK\x03\x04garbage", "not a readable Excel"),
+])
+def test_files_that_are_not_tables_change_nothing(manager, data, message):
+    with pytest.raises(ValidationError) as caught:
+        import_start(by=manager, kind="companies", filename="x.csv", data=data)
+
+    assert message in caught.value.message_dict["file"][0]
+    assert not Company.objects.exists()
+
+
+def test_the_mapping_must_name_required_columns(manager):
+    job = import_start(by=manager, kind="companies", filename="x.csv",
+                       data=b"Colour,Size\nred,big\n")
+
+    with pytest.raises(ValidationError) as caught:
+        import_run(by=manager, job=job, background=False)
+    assert "Choose the column for" in caught.value.message_dict["mapping"][0]
+
+    import_configure(by=manager, job=job, mapping={"0": "display_name"})
+    assert import_run(by=manager, job=job, background=False).created == 1
+
+
+def test_a_manager_imports_only_into_their_own_portfolio(manager, other_manager, head):
+    with pytest.raises(ValidationError):
+        import_start(by=manager, kind="companies", filename="x.csv", data=b"name\nX\n",
+                     owner=other_manager)
+
+    job = import_start(by=head, kind="companies", filename="x.csv", data=b"name\nX\n",
+                       owner=other_manager)
+    import_run(by=head, job=job, background=False)
+    assert Company.objects.get().owner == other_manager
+
+
+def test_contacts_from_a_hubspot_style_csv_create_their_companies(manager):
+    data = (b"First Name,Last Name,Email,Phone Number,Company Name,Job Title,Email opt in\n"
+            b"Priya,Nair,priya@tata.example,022 2345 6789,Tata Steel,CFO,yes\n"
+            b"Ravi,Kumar,ravi@@bad,98200 12345,Tata Steel,,no\n"
+            b"Meera,Iyer,meera@zoho.example,,Zoho,,\n")
+
+    job = run(manager, "contacts", data)
+
+    assert (job.created, job.rejected) == (2, 1)
+    priya = Contact.objects.get(email="priya@tata.example")
+    assert priya.name == "Priya Nair" and priya.phone == "+912223456789"
+    assert priya.company.owner == manager
+    assert priya.consents.get().status == "granted"
+    assert Company.objects.filter(display_name="Zoho").exists()
+    again = run(manager, "contacts", data)
+    assert again.created == 0 and Contact.objects.count() == 2
+
+
+def test_vcard_contacts(manager):
+    CompanyFactory(owner=manager, display_name="Infosys")
+    data = (b"BEGIN:VCARD\r\nVERSION:3.0\r\nFN:Anil Menon\r\nORG:Infosys\r\n"
+            b"TEL;TYPE=CELL:+91 98450 12345\r\nEMAIL:anil@infosys.example\r\n"
+            b"TITLE:Buyer\r\nEND:VCARD\r\n")
+
+    job = run(manager, "contacts", data, filename="phone.vcf")
+
+    assert job.created == 1
+    anil = Contact.objects.get()
+    assert anil.mobile == "+919845012345" and anil.company.display_name == "Infosys"
+    assert Company.objects.count() == 1

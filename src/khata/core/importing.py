@@ -1,0 +1,258 @@
+"""The import engine: column mapping, preview, per-row validation, duplicates, chunked writes.
+
+An app makes its records importable by subclassing `Importer` and calling `register()`
+(companies and contacts in clients, products in catalog). The engine reads the file
+(`core.tables`), maps columns to fields, asks the importer to clean each row and to find
+duplicates a chunk at a time, and writes each chunk in one transaction: a row is written
+whole or rejected with its reason, never half. Re-running the same file finds every row as a
+duplicate of what the first run wrote, so it creates nothing twice.
+"""
+
+import re
+import unicodedata
+from collections.abc import Callable, Iterable
+from dataclasses import dataclass, field
+
+from django.core.files.base import ContentFile
+from django.db import transaction
+from django.utils import timezone
+from django.utils.translation import gettext as _
+
+from khata.core.choices import DuplicateAction, ImportStatus
+from khata.core.models import ImportJob
+from khata.core.tables import Table, TableError, read_table, write_csv
+
+CHUNK = 1000
+PREVIEW_ROWS = 50
+
+
+@dataclass
+class Row:
+    """One data row on its way in."""
+
+    number: int  # 1-based, as the user sees it in a spreadsheet (header is row 1)
+    raw: list[str]
+    values: dict = field(default_factory=dict)  # field → text from the file
+    cleaned: dict = field(default_factory=dict)
+    errors: dict = field(default_factory=dict)  # field → messages
+    duplicate_of: object = None  # an existing record's pk, or "row N" for an earlier row
+    duplicate_reason: str = ""
+    action: str = "create"  # create, update, skip or reject
+    update_values: dict = field(default_factory=dict)  # what an "update" sends to the service
+
+    @property
+    def reason(self) -> str:
+        return "; ".join(f"{name}: {' '.join(messages)}" for name, messages in self.errors.items())
+
+
+class Importer:
+    """What an app provides to import one kind of record."""
+
+    kind = ""
+    label = ""
+    fields: dict[str, str] = {}  # field → label shown in the mapping
+    required: tuple[str, ...] = ()
+    synonyms: dict[str, tuple[str, ...]] = {}  # field → header names from other CRMs
+
+    def read(self, data: bytes, filename: str) -> Table:
+        return read_table(data, filename)
+
+    def check_rights(self, *, job: ImportJob) -> None:
+        """Raise if the job's user may not import this kind into the job's portfolio."""
+
+    def clean(self, row: Row, *, job: ImportJob) -> None:
+        """Fill `row.cleaned` and `row.errors` from `row.values`."""
+        raise NotImplementedError
+
+    def keys(self, row: Row) -> list[tuple]:
+        """Keys that make two rows of the file the same record (exact match)."""
+        return []
+
+    def find_duplicates(self, rows: list[Row], *, job: ImportJob) -> None:
+        """Set `duplicate_of` and `duplicate_reason` on rows matching existing records."""
+
+    def write(self, rows: list[Row], *, job: ImportJob) -> None:
+        """Write the rows whose action is create or update (inside the engine's transaction)."""
+        raise NotImplementedError
+
+
+IMPORTERS: dict[str, Importer] = {}
+
+
+def register(importer: Importer) -> Importer:
+    IMPORTERS[importer.kind] = importer
+    return importer
+
+
+def importer_for(kind: str) -> Importer:
+    try:
+        return IMPORTERS[kind]
+    except KeyError as exc:
+        raise TableError(_("Unknown import kind “%(kind)s”; use one of: %(kinds)s.")
+                         % {"kind": kind, "kinds": ", ".join(sorted(IMPORTERS))}) from exc
+
+
+def normal_header(text: str) -> str:
+    """"Company Name " and "company_name" and "Company-name" become "company name"."""
+    text = unicodedata.normalize("NFKC", text or "").lower()
+    return " ".join(re.sub(r"[_\-./:()*]+", " ", text).split())
+
+
+def guess_mapping(headers: list[str], importer: Importer) -> dict[str, str]:
+    """Column index (as text) → field, recognising other CRMs' export headers."""
+    lookup = {}
+    for name in importer.fields:
+        lookup[normal_header(name)] = name
+        lookup[normal_header(importer.fields[name])] = name
+        for synonym in importer.synonyms.get(name, ()):
+            lookup[normal_header(synonym)] = name
+    mapping, used = {}, set()
+    for index, header in enumerate(headers):
+        name = lookup.get(normal_header(header))
+        if name and name not in used:
+            mapping[str(index)] = name
+            used.add(name)
+    return mapping
+
+
+def mapping_problems(mapping: dict[str, str], importer: Importer) -> list[str]:
+    """What is wrong with a mapping: required fields missing, a field mapped twice."""
+    problems = []
+    chosen = [name for name in mapping.values() if name]
+    for name in importer.required:
+        if name not in chosen:
+            problems.append(_("Choose the column for “%(field)s”.")
+                            % {"field": importer.fields[name]})
+    for name in sorted({name for name in chosen if chosen.count(name) > 1}):
+        problems.append(_("Two columns are mapped to “%(field)s”.")
+                        % {"field": importer.fields.get(name, name)})
+    unknown = sorted({name for name in chosen if name not in importer.fields})
+    if unknown:
+        problems.append(_("Unknown fields: %(f)s.") % {"f": ", ".join(unknown)})
+    return problems
+
+
+def _rows(table: Table, mapping: dict[str, str], start: int = 0,
+          stop: int | None = None) -> Iterable[Row]:
+    columns = [(int(index), name) for index, name in mapping.items() if name]
+    for offset, raw in enumerate(table.rows[start:stop], start=start):
+        values = {name: raw[index] if index < len(raw) else "" for index, name in columns}
+        yield Row(number=offset + 2, raw=raw, values=values)
+
+
+class _Seen:
+    """Exact keys of earlier rows, to catch duplicates within the file."""
+
+    def __init__(self):
+        self.keys: dict[tuple, int] = {}
+
+    def check_and_add(self, row: Row, importer: Importer) -> None:
+        keys = importer.keys(row)
+        if row.duplicate_of is None:
+            for key in keys:
+                if key in self.keys:
+                    row.duplicate_of = f"row {self.keys[key]}"
+                    row.duplicate_reason = _("same %(what)s as row %(row)s") % {
+                        "what": key[0], "row": self.keys[key]}
+                    break
+        for key in keys:
+            self.keys.setdefault(key, row.number)
+
+
+def _decide(row: Row, job: ImportJob) -> None:
+    if row.errors:
+        row.action = "reject"
+    elif row.duplicate_of is None:
+        row.action = "create"
+    else:
+        action = job.decisions.get(str(row.number), job.on_duplicate)
+        if isinstance(row.duplicate_of, str) and action == DuplicateAction.UPDATE:
+            action = DuplicateAction.SKIP  # an earlier row of this file is not in the DB yet
+        row.action = action
+
+
+def _check_chunk(rows: list[Row], importer: Importer, job: ImportJob, seen: _Seen) -> None:
+    for row in rows:
+        importer.clean(row, job=job)
+    importer.find_duplicates([row for row in rows if not row.errors], job=job)
+    for row in rows:
+        if not row.errors:
+            seen.check_and_add(row, importer)
+        _decide(row, job)
+
+
+def load_table(job: ImportJob) -> Table:
+    importer = importer_for(job.kind)
+    job.file.open("rb")
+    try:
+        return importer.read(job.file.read(), job.filename)
+    finally:
+        job.file.close()
+
+
+def preview(job: ImportJob, table: Table | None = None) -> list[Row]:
+    """The first rows as they would be imported: cleaned, with errors and duplicates."""
+    importer = importer_for(job.kind)
+    table = table or load_table(job)
+    rows = list(_rows(table, job.mapping, 0, PREVIEW_ROWS))
+    _check_chunk(rows, importer, job, _Seen())
+    return rows
+
+
+def execute(job: ImportJob, *, progress: Callable[[int, int], None] | None = None) -> ImportJob:
+    """Import the whole file; rejected rows go to a downloadable CSV with their reasons."""
+    importer = importer_for(job.kind)
+    importer.check_rights(job=job)
+    ImportJob.objects.filter(pk=job.pk).update(status=ImportStatus.RUNNING, processed_rows=0)
+    try:
+        table = load_table(job)
+    except TableError as exc:
+        return _fail(job, str(exc))
+    job.total_rows = len(table.rows)
+    try:
+        return _execute(job, importer, table, progress)
+    except Exception as exc:
+        _fail(job, _("Stopped at an unexpected error (%(error)s); the rows before it were "
+                     "imported, the chunk it was in was not.") % {"error": exc})
+        raise
+
+
+def _execute(job, importer, table, progress) -> ImportJob:
+    seen, rejected = _Seen(), []
+    counts = {"create": 0, "update": 0, "skip": 0, "reject": 0}
+    for start in range(0, len(table.rows), CHUNK):
+        rows = list(_rows(table, job.mapping, start, start + CHUNK))
+        _check_chunk(rows, importer, job, seen)
+        with transaction.atomic():
+            importer.write([row for row in rows if row.action in {"create", "update"}],
+                           job=job)
+        for row in rows:
+            counts[row.action] = counts.get(row.action, 0) + 1
+            if row.action == "reject":
+                rejected.append(row)
+        job.processed_rows = min(start + CHUNK, job.total_rows)
+        ImportJob.objects.filter(pk=job.pk).update(
+            processed_rows=job.processed_rows, total_rows=job.total_rows,
+            created=counts["create"], updated=counts["update"],
+            skipped=counts["skip"], rejected=counts["reject"])
+        if progress:
+            progress(job.processed_rows, job.total_rows)
+    job.created, job.updated = counts["create"], counts["update"]
+    job.skipped, job.rejected = counts["skip"], counts["reject"]
+    if rejected:
+        report = write_csv([*table.headers, _("reason")],
+                           [[*row.raw, row.reason] for row in rejected])
+        job.rejected_file.save(f"rejected-{job.filename.rsplit('.', 1)[0]}.csv",
+                               ContentFile(report), save=False)
+    job.status = ImportStatus.DONE
+    job.finished_at = timezone.now()
+    job.save()
+    return job
+
+
+def _fail(job: ImportJob, message: str) -> ImportJob:
+    job.status = ImportStatus.FAILED
+    job.error = message
+    job.finished_at = timezone.now()
+    job.save(update_fields=["status", "error", "finished_at"])
+    return job
