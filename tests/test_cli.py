@@ -114,3 +114,43 @@ def test_production_profile_passes_check_deploy(fresh_home):
 
     assert result.returncode == 0, result.stdout + result.stderr
     assert "no issues" in result.stdout
+
+
+def test_import_a_file_from_the_command_line(fresh_home, tmp_path):
+    assert khata("migrate", env=fresh_home).returncode == 0
+    khata("user", "add", "asha@firm.in", "--role", "manager", "--password",
+          "a-long-enough-password-1", env=fresh_home)
+    source = tmp_path / "clients.csv"
+    source.write_text("Org;Town;GSTIN\nTata Steel;Mumbai;27AAPFU0939F1ZV\nBad;Pune;123\n",
+                      encoding="utf-8")
+
+    result = khata("import", "companies", str(source), "--user", "asha@firm.in",
+                   "--map", "Org=display_name", "--map", "Town=city", env=fresh_home)
+    again = khata("import", "companies", str(source), "--user", "asha@firm.in",
+                  "--map", "Org=display_name", "--map", "Town=city", env=fresh_home)
+
+    assert result.returncode == 0, result.stderr
+    assert "1 added, 0 updated, 0 skipped as duplicates, 1 rejected." in result.stdout
+    assert "2/2 rows" in result.stderr
+    rejected = (tmp_path / "clients.csv.rejected.csv").read_text(encoding="utf-8-sig")
+    assert "Bad;Pune;123" not in rejected and "Bad,Pune,123" in rejected
+    assert "1 skipped as duplicates" in again.stdout
+    missing = khata("import", "companies", str(tmp_path / "nope.csv"), "--user",
+                    "asha@firm.in", env=fresh_home)
+    assert missing.returncode == 1 and "No file at" in missing.stderr
+
+
+def test_export_from_the_command_line(fresh_home, tmp_path):
+    assert khata("migrate", env=fresh_home).returncode == 0
+    khata("user", "add", "asha@firm.in", "--role", "manager", "--password",
+          "a-long-enough-password-1", env=fresh_home)
+    source = tmp_path / "in.csv"
+    source.write_text("name,lifecycle\nAlpha,client\nBeta,prospect\n", encoding="utf-8")
+    khata("import", "companies", str(source), "--user", "asha@firm.in", env=fresh_home)
+
+    result = khata("export", "companies", "--user", "asha@firm.in", "--lifecycle", "client",
+                   "-o", str(tmp_path / "out.csv"), env=fresh_home)
+
+    assert result.returncode == 0, result.stderr
+    assert "1 companies written" in result.stdout
+    assert "Alpha" in (tmp_path / "out.csv").read_text(encoding="utf-8-sig")

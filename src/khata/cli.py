@@ -15,6 +15,8 @@ COMMANDS = {
     "migrate": "create or update the database tables",
     "user": "add or list users (user add EMAIL --role head|manager)",
     "token": "create, list or revoke API tokens (token create EMAIL)",
+    "import": "import companies, contacts or products from CSV, XLSX or vCard",
+    "export": "export companies or contacts to CSV or XLSX",
     "check": "check the configuration (check --deploy for production)",
     "shell": "a Python shell with Khata loaded",
     "createsuperuser": "add a support superuser",

@@ -2,10 +2,11 @@
 
 from datetime import datetime
 
-from django.http import HttpRequest
+from django.http import HttpRequest, HttpResponse, StreamingHttpResponse
 from ninja import Field, Query, Router, Schema, Status
 from ninja.pagination import paginate
 
+from khata.clients.exporting import companies_export
 from khata.clients.models import Company, Contact
 from khata.clients.selectors import (
     COMPANY_SORTS,
@@ -30,9 +31,11 @@ from khata.clients.services import (
     need_create,
 )
 from khata.core.lists import keyset_page
+from khata.core.tables import csv_lines, write_xlsx
 from khata.team.access import get_visible_or_404
 
 router = Router(tags=["clients"])
+XLSX_TYPE = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
 
 
 class NeedOut(Schema):
@@ -191,6 +194,21 @@ def company_list(request: HttpRequest, query: Query[CompanyQuery]):
     page = keyset_page(companies_visible(user=request.auth_user, filters=filters),
                        keys=COMPANY_SORTS[filters.sort], cursor=query.cursor, size=query.limit)
     return {"items": page.items, "next_cursor": page.next_cursor}
+
+
+@router.get("/companies/export", summary="The filtered list as CSV or XLSX",
+            response={200: None})
+def company_export(request: HttpRequest, query: Query[CompanyQuery],
+                   format: str = Query("csv", pattern="^(csv|xlsx)$")):  # noqa: A002
+    filters = CompanyFilters(**query.model_dump(exclude={"cursor", "limit"}))
+    headers, rows = companies_export(user=request.auth_user, filters=filters)
+    if format == "xlsx":
+        response = HttpResponse(write_xlsx(headers, rows, title="Companies"),
+                                content_type=XLSX_TYPE)
+    else:
+        response = StreamingHttpResponse(csv_lines(headers, rows), content_type="text/csv")
+    response["Content-Disposition"] = f'attachment; filename="companies.{format}"'
+    return response
 
 
 @router.post("/companies", response={201: CompanyOut}, summary="Add a company")

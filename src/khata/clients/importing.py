@@ -140,15 +140,19 @@ class CompanyImporter(Importer):
         domains = {row.cleaned["domain"] for row in rows if row.cleaned.get("domain")}
         by_tax = dict(scope.filter(tax_number__in=taxes).values_list("tax_number", "pk"))
         by_domain = dict(scope.filter(domain__in=domains).values_list("domain", "pk"))
-        blocks = Q(pk__in=[])
-        for row in rows:
-            first = _first_word(row.cleaned.get("display_name", ""))
-            if first:
-                blocks |= Q(city__iexact=row.cleaned.get("city", ""),
-                            display_name__istartswith=row.cleaned["display_name"][:1])
+        # Fuzzy candidates: companies in the same city whose name starts with the same word.
+        blocks = sorted({((row.cleaned.get("city") or "").casefold(),
+                          _first_word(row.cleaned.get("display_name", "")))
+                         for row in rows} - {("", ""), })
         candidates = {}
-        for pk, name, city in scope.filter(blocks).values_list("pk", "display_name", "city"):
-            candidates.setdefault(city.casefold(), []).append((pk, name_key(name)))
+        for start in range(0, len(blocks), 100):  # SQLite limits an expression's depth
+            condition = Q(pk__in=[])
+            for city, first in blocks[start:start + 100]:
+                if first:
+                    condition |= Q(city__iexact=city, display_name__istartswith=first)
+            for pk, name, city in scope.filter(condition).values_list("pk", "display_name",
+                                                                      "city"):
+                candidates.setdefault(city.casefold(), []).append((pk, name_key(name)))
         for row in rows:
             tax, domain = row.cleaned.get("tax_number"), row.cleaned.get("domain")
             if tax and tax in by_tax:

@@ -7,6 +7,7 @@ app_name = "clients"
 urlpatterns = [
     path("companies/", views.company_list_view, name="companies"),
     path("companies/new/", views.company_create_view, name="company_create"),
+    path("companies/export/", views.company_export_view, name="company_export"),
     path("companies/<int:pk>/", views.company_detail_view, name="company"),
     path("companies/<int:pk>/edit/", views.company_edit_view, name="company_edit"),
     path("companies/<int:pk>/verify/", views.company_verify_view, name="company_verify"),

@@ -2,13 +2,16 @@
 
 from django.contrib import messages
 from django.core.exceptions import ValidationError
+from django.http import HttpResponse, StreamingHttpResponse
 from django.shortcuts import redirect, render
 from django.urls import reverse
+from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 from django.views.decorators.vary import vary_on_headers
 
 from khata.clients.choices import Lifecycle, SizeTier
+from khata.clients.exporting import companies_export
 from khata.clients.filters import company_filters_from
 from khata.clients.forms import CompanyForm, ConsentForm, ContactForm
 from khata.clients.models import Company, Contact
@@ -34,6 +37,7 @@ from khata.clients.services import (
 from khata.core.forms import apply_errors
 from khata.core.lists import keyset_page
 from khata.core.selectors import changes_for_object
+from khata.core.tables import csv_lines, write_xlsx
 from khata.team.access import get_visible_or_404, is_head
 from khata.team.selectors import managers_active, users_visible
 
@@ -42,6 +46,22 @@ PAGE_SIZE = 50
 
 def _owners(user):
     return list(users_visible(user=user).filter(is_active=True)) if is_head(user) else None
+
+
+def company_export_view(request):
+    """The filtered list as CSV (streamed) or XLSX."""
+    headers, rows = companies_export(user=request.user,
+                                     filters=company_filters_from(request.GET))
+    stamp = timezone.localdate().isoformat()
+    if request.GET.get("format") == "xlsx":
+        response = HttpResponse(write_xlsx(headers, rows, title="Companies"),
+                                content_type="application/vnd.openxmlformats-officedocument."
+                                             "spreadsheetml.sheet")
+        response["Content-Disposition"] = f'attachment; filename="companies-{stamp}.xlsx"'
+        return response
+    response = StreamingHttpResponse(csv_lines(headers, rows), content_type="text/csv")
+    response["Content-Disposition"] = f'attachment; filename="companies-{stamp}.csv"'
+    return response
 
 
 @vary_on_headers("HX-Request")  # the same URL answers htmx with rows, browsers with a page

@@ -7,6 +7,7 @@
 import csv
 import datetime as dt
 import io
+from collections.abc import Iterable
 from dataclasses import dataclass
 
 from charset_normalizer import from_bytes
@@ -129,3 +130,29 @@ def write_csv(headers: list[str], rows: list[list]) -> bytes:
     writer.writerow(headers)
     writer.writerows(rows)
     return ("\ufeff" + buffer.getvalue()).encode("utf-8")
+
+
+def csv_lines(headers: list[str], rows) -> Iterable[str]:
+    """A CSV as a stream of lines (BOM first), for exports too big to hold in memory."""
+    class _Line:
+        def write(self, value):
+            return value
+
+    writer = csv.writer(_Line())
+    yield "\ufeff" + writer.writerow(headers)
+    for row in rows:
+        yield writer.writerow(row)
+
+
+def write_xlsx(headers: list[str], rows, *, title: str = "Export") -> bytes:
+    """An .xlsx workbook with one sheet (write-only mode: memory stays flat)."""
+    from openpyxl import Workbook
+
+    workbook = Workbook(write_only=True)
+    sheet = workbook.create_sheet(title=title[:31])
+    sheet.append(headers)
+    for row in rows:
+        sheet.append(row)
+    buffer = io.BytesIO()
+    workbook.save(buffer)
+    return buffer.getvalue()

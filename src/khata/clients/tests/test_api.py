@@ -107,3 +107,13 @@ def test_reference_lists(api):
     assert any(item["code"] == "24" and item["section"] == "C" for item in industries)
     assert api.post("/needs", {"name": "Export finance"}).status_code == 201
     assert [need["name"] for need in api.get("/needs").json()] == ["Export finance"]
+
+
+def test_export_through_the_api(api, manager):
+    CompanyFactory(owner=manager, display_name="Exported")
+
+    response = api.get("/companies/export", {"format": "csv"})
+
+    assert response.status_code == 200
+    assert "Exported" in b"".join(response.streaming_content).decode("utf-8-sig")
+    assert api.get("/companies/export", {"format": "pdf"}).status_code == 422

@@ -138,3 +138,23 @@ def test_contact_form_and_consent(manager_client, manager):
                         {"channel": "email", "status": "granted", "method": "email"})
     page = manager_client.get(f"/companies/{company.pk}/").text
     assert "E-mail: Given" in page
+
+
+def test_export_follows_the_filters_and_rights(manager_client, manager, other_manager):
+    import io
+
+    from openpyxl import load_workbook
+
+    CompanyFactory(owner=manager, display_name="Client Co", lifecycle="client")
+    CompanyFactory(owner=manager, display_name="Prospect Co", lifecycle="prospect")
+    CompanyFactory(owner=other_manager, display_name="Theirs", lifecycle="client")
+
+    response = manager_client.get("/companies/export/", {"lifecycle": "client"})
+    text = b"".join(response.streaming_content).decode("utf-8-sig")
+    assert text.splitlines()[0].startswith("Name,Legal name")
+    assert "Client Co" in text and "Prospect Co" not in text and "Theirs" not in text
+
+    book = load_workbook(io.BytesIO(manager_client.get(
+        "/companies/export/", {"format": "xlsx"}).content))
+    names = [row[0].value for row in book.active.iter_rows(min_row=2)]
+    assert names == ["Client Co", "Prospect Co"]

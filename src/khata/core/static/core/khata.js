@@ -14,3 +14,10 @@ document.addEventListener("htmx:configRequest", (event) => {
   const token = document.querySelector("meta[name=csrf-token]");
   if (token) event.detail.headers["X-CSRFToken"] = token.content;
 });
+
+// Progress bars carry their value in data-progress (inline styles are blocked by the CSP).
+function paintProgress(root) {
+  root.querySelectorAll("[data-progress]").forEach((bar) => { bar.style.width = `${bar.dataset.progress}%`; });
+}
+document.addEventListener("DOMContentLoaded", () => paintProgress(document));
+document.addEventListener("htmx:afterSettle", () => paintProgress(document));
