@@ -6,7 +6,6 @@ a chunk at a time: exact tax number, exact e-mail, same web domain, and a fuzzy 
 """
 
 import re
-import unicodedata
 
 from django.contrib.contenttypes.models import ContentType
 from django.db.models import Q
@@ -24,14 +23,13 @@ from khata.clients.services import (
     contact_validate,
     need_create,
 )
+from khata.clients.validation import name_key
 from khata.core.choices import ChangeAction
 from khata.core.importing import Importer, Row, register
 from khata.core.models import Change
 from khata.core.tables import Table, TableError
 from khata.team.access import ensure, is_head, visible_to
 
-LEGAL_WORDS = {"pvt", "private", "ltd", "limited", "llp", "inc", "incorporated", "llc", "co",
-               "company", "corp", "corporation", "gmbh", "ag", "plc", "the", "and", "&"}
 LIFECYCLE_WORDS = {
     "prospect": Lifecycle.PROSPECT, "lead": Lifecycle.PROSPECT, "opportunity": Lifecycle.PROSPECT,
     "client": Lifecycle.CLIENT, "customer": Lifecycle.CLIENT, "active": Lifecycle.CLIENT,
@@ -39,14 +37,6 @@ LIFECYCLE_WORDS = {
     "former customer": Lifecycle.FORMER, "blocked": Lifecycle.BLOCKED,
 }
 FUZZY_THRESHOLD = 90
-
-
-def name_key(name: str) -> str:
-    """"M/s. Tata Steel Pvt. Ltd." and "TATA STEEL PRIVATE LIMITED" give "tata steel"."""
-    text = unicodedata.normalize("NFKC", name or "").casefold()
-    text = re.sub(r"^m/s\.?\s*", "", text)
-    words = [word for word in re.split(r"[^\w]+", text) if word and word not in LEGAL_WORDS]
-    return " ".join(words)
 
 
 def _first_word(name: str) -> str:

@@ -117,6 +117,9 @@ class Company(SoftDeleteModel):
     last_verified_by = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, blank=True,
                                          on_delete=models.SET_NULL, related_name="+",
                                          verbose_name=_("verified by"))
+    merged_into = models.ForeignKey("self", null=True, blank=True, on_delete=models.SET_NULL,
+                                    related_name="+", editable=False,
+                                    verbose_name=_("merged into"))
 
     access_owner_path = "owner"
 
@@ -254,3 +257,27 @@ DEFAULT_FRESHNESS_DAYS = {
     Lifecycle.FORMER: 365,
     Lifecycle.BLOCKED: None,
 }
+
+
+class Merge(models.Model):
+    """Two duplicate companies made one: what the survivor looked like before, and which
+    related records moved, so the merge can be undone exactly."""
+
+    survivor = models.ForeignKey(Company, on_delete=models.CASCADE, related_name="merges")
+    merged = models.ForeignKey(Company, on_delete=models.CASCADE, related_name="+")
+    by = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, on_delete=models.SET_NULL,
+                           related_name="+")
+    at = models.DateTimeField(auto_now_add=True)
+    survivor_before = models.JSONField(default=dict)  # field → value before the merge
+    moved = models.JSONField(default=dict)  # "app.Model.field" → ids moved to the survivor
+    needs_added = models.JSONField(default=list)
+    undone_at = models.DateTimeField(null=True, blank=True)
+
+    access_owner_path = "survivor__owner"
+
+    class Meta:
+        ordering = ["-at"]
+        verbose_name = _("merge")
+
+    def __str__(self) -> str:
+        return f"{self.merged_id} → {self.survivor_id}"

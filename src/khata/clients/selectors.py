@@ -7,6 +7,7 @@ from datetime import datetime, timedelta
 from django.db.models import Exists, OuterRef, Prefetch, Q, QuerySet
 from django.db.models.functions import Coalesce
 from django.utils import timezone
+from django.utils.translation import gettext as _
 
 from khata.clients.choices import Lifecycle
 from khata.clients.models import (
@@ -196,3 +197,44 @@ def lifecycle_counts(*, user) -> dict[str, int]:
     counts = dict.fromkeys(Lifecycle.values, 0)
     counts.update(dict(rows))
     return counts
+
+
+def duplicate_candidates(*, user, company: Company, q: str = "", limit: int = 10) -> list:
+    """Companies in reach that may be the same as `company`, best first: [(company, why)]."""
+    from rapidfuzz import fuzz
+
+    from khata.clients.validation import name_key
+
+    scope = visible_to(user, Company.objects.exclude(pk=company.pk)).select_related("owner")
+    found: dict[int, tuple] = {}
+    if company.tax_number:
+        for other in scope.filter(tax_number=company.tax_number)[:limit]:
+            found[other.pk] = (other, 100, _("same tax number"))
+    if company.domain:
+        for other in scope.filter(domain=company.domain)[:limit]:
+            found.setdefault(other.pk, (other, 100, _("same web domain")))
+    key = name_key(company.display_name)
+    first = key.split()[0] if key else ""
+    pool = scope.filter(display_name__icontains=q.strip()) if q.strip() else (
+        scope.filter(display_name__icontains=first) if first else scope.none())
+    for other in pool[:200]:
+        score = fuzz.token_sort_ratio(key, name_key(other.display_name))
+        same_city = other.city.casefold() == company.city.casefold()
+        if q.strip() or (score >= 80 and same_city):
+            found.setdefault(other.pk, (other, score, _("similar name (%(s)d%%)") % {"s": score}
+                                        + (_(", same city") if same_city else "")))
+    ranked = sorted(found.values(), key=lambda item: -item[1])
+    return [(other, why) for other, _score, why in ranked[:limit]]
+
+
+def duplicates_suspected(*, user) -> QuerySet[Company]:
+    """Companies sharing a tax number or a web domain with another company in reach."""
+    from django.db.models import Count
+
+    scope = visible_to(user, Company.objects.all())
+    taxes = (scope.exclude(tax_number="").values("tax_number").annotate(n=Count("id"))
+             .filter(n__gt=1).values("tax_number"))
+    domains = (scope.exclude(domain="").values("domain").annotate(n=Count("id"))
+               .filter(n__gt=1).values("domain"))
+    return scope.filter(Q(tax_number__in=taxes) | Q(domain__in=domains)).order_by(
+        "domain", "tax_number", "id")

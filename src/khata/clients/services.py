@@ -388,3 +388,103 @@ def consent_record(*, by: User, contact: Contact, channel: str, status: str, met
         "method": ConsentMethod(method).label}
     record_event(actor=by, action=ChangeAction.EVENT, obj=contact, message=message)
     return consent
+
+
+MERGE_FIELDS = [name for name in COMPANY_FIELDS if name not in {"owner", "domain"}] + [
+    "last_verified_at"]
+
+
+def _related_foreign_keys():
+    """Every foreign key from another model to Company (later apps' leads, deals… included)."""
+    return [relation for relation in Company._meta.related_objects
+            if relation.one_to_many and relation.related_model is not Company
+            and relation.related_model._meta.label != "clients.Merge"]
+
+
+@transaction.atomic
+def company_merge(*, by: User, survivor: Company, other: Company,
+                  take_from_other: set[str] | None = None):
+    """Make two duplicates one: `survivor` keeps its fields except those in `take_from_other`,
+    gains `other`'s related records and needs; `other` is hidden. `company_merge_undo` reverts.
+    """
+    from khata.clients.models import Merge
+
+    ensure(by, "change", survivor)
+    ensure(by, "change", other)
+    if survivor.pk == other.pk:
+        raise ValidationError({"other": [_("Choose two different companies.")]})
+    unknown = set(take_from_other or ()) - set(MERGE_FIELDS)
+    if unknown:
+        raise ValidationError({"fields": [_("Unknown fields: %(f)s.")
+                                          % {"f": ", ".join(sorted(unknown))}]})
+    before = snapshot(survivor, MERGE_FIELDS + ["domain"])
+    for name in take_from_other or ():
+        setattr(survivor, name, getattr(other, name))
+        if name == "website":
+            survivor.domain = other.domain
+    survivor.save()
+    moved = {}
+    for relation in _related_foreign_keys():
+        model, field_name = relation.related_model, relation.field.name
+        manager = getattr(model, "all_objects", model._default_manager)
+        ids = list(manager.filter(**{field_name: other}).values_list("pk", flat=True))
+        if ids:
+            manager.filter(pk__in=ids).update(**{field_name: survivor})
+            moved[f"{model._meta.label}.{field_name}"] = ids
+    linked = list(other.linked_contacts.values_list("pk", flat=True))
+    if linked:
+        survivor.linked_contacts.add(*linked)
+        other.linked_contacts.clear()
+        moved["clients.Contact.also_at"] = linked
+    needs_added = list(other.needs.exclude(pk__in=survivor.needs.all())
+                       .values_list("pk", flat=True))
+    survivor.needs.add(*needs_added)
+    other.deleted_at = timezone.now()
+    other.merged_into = survivor
+    other.save(update_fields=["deleted_at", "merged_into", "updated_at"])
+    merge = Merge.objects.create(survivor=survivor, merged=other, by=by,
+                                 survivor_before=before, moved=moved, needs_added=needs_added)
+    record_change(actor=by, obj=survivor, before=before,
+                  message=_("merged with %(name)s (#%(id)s)") % {"name": other.display_name,
+                                                                 "id": other.pk})
+    record_event(actor=by, action=ChangeAction.DELETE, obj=other,
+                 message=_("merged into %(name)s (#%(id)s)") % {"name": survivor.display_name,
+                                                                "id": survivor.pk})
+    return merge
+
+
+@transaction.atomic
+def company_merge_undo(*, by: User, merge) -> Company:
+    """Split a merge again: the survivor's old values come back, moved records go home."""
+    from django.apps import apps
+
+    survivor = Company.all_objects.select_for_update().get(pk=merge.survivor_id)
+    other = Company.all_objects.get(pk=merge.merged_id)
+    ensure(by, "change", survivor)
+    if merge.undone_at is not None:
+        raise ValidationError({"merge": [_("This merge was already undone.")]})
+    before = snapshot(survivor, list(merge.survivor_before))
+    for name, value in merge.survivor_before.items():
+        field = Company._meta.get_field(name)
+        setattr(survivor, field.attname, field.to_python(value) if value is not None else None)
+    survivor.save()
+    for key, ids in merge.moved.items():
+        label, field_name = key.rsplit(".", 1)
+        model = apps.get_model(label)
+        if field_name == "also_at":
+            other.linked_contacts.add(*ids)
+            survivor.linked_contacts.remove(*ids)
+            continue
+        manager = getattr(model, "all_objects", model._default_manager)
+        manager.filter(pk__in=ids).update(**{field_name: other})
+    survivor.needs.remove(*merge.needs_added)
+    other.deleted_at = None
+    other.merged_into = None
+    other.save(update_fields=["deleted_at", "merged_into", "updated_at"])
+    merge.undone_at = timezone.now()
+    merge.save(update_fields=["undone_at"])
+    record_change(actor=by, obj=survivor, before=before,
+                  message=_("merge with %(name)s undone") % {"name": other.display_name})
+    record_event(actor=by, action=ChangeAction.RESTORE, obj=other,
+                 message=_("split from %(name)s") % {"name": survivor.display_name})
+    return survivor

@@ -6,6 +6,7 @@ understands; `clean_fields` gathers the errors of many fields at once.
 """
 
 import re
+import unicodedata
 from collections.abc import Callable
 from urllib.parse import urlsplit
 
@@ -30,6 +31,8 @@ TAX_VALIDATORS = {
     TaxScheme.US_EIN: ein,
 }
 COUNTRY_CODE = re.compile(r"^[A-Z]{2}$")
+LEGAL_WORDS = {"pvt", "private", "ltd", "limited", "llp", "inc", "incorporated", "llc", "co",
+               "company", "corp", "corporation", "gmbh", "ag", "plc", "the", "and", "&"}
 
 
 def normalise_tax_number(number: str, scheme: str = "", country: str = "") -> tuple[str, str]:
@@ -150,3 +153,11 @@ def clean_fields(data: dict, cleaners: dict[str, Callable]) -> tuple[dict, dict]
         except ValidationError as exc:
             errors[field] = exc.messages
     return cleaned, errors
+
+
+def name_key(name: str) -> str:
+    """"M/s. Tata Steel Pvt. Ltd." and "TATA STEEL PRIVATE LIMITED" give "tata steel"."""
+    text = unicodedata.normalize("NFKC", name or "").casefold()
+    text = re.sub(r"^m/s\.?\s*", "", text)
+    words = [word for word in re.split(r"[^\w]+", text) if word and word not in LEGAL_WORDS]
+    return " ".join(words)

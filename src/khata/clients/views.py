@@ -14,19 +14,23 @@ from khata.clients.choices import Lifecycle, SizeTier
 from khata.clients.exporting import companies_export
 from khata.clients.filters import company_filters_from
 from khata.clients.forms import CompanyForm, ConsentForm, ContactForm
-from khata.clients.models import Company, Contact
+from khata.clients.models import Company, Contact, Merge
 from khata.clients.selectors import (
     COMPANY_SORTS,
     companies_visible,
     company_detail,
     current_consent,
+    duplicate_candidates,
     industries,
     is_stale,
     needs_all,
 )
 from khata.clients.services import (
+    MERGE_FIELDS,
     company_create,
     company_delete,
+    company_merge,
+    company_merge_undo,
     company_restore,
     company_update,
     company_verify,
@@ -213,3 +217,56 @@ def consent_view(request, pk: int):
     else:
         messages.error(request, _("Choose the channel, the consent and how it was given."))
     return redirect("clients:company", pk=contact.company_id)
+
+
+def company_merge_view(request, pk: int):
+    """Pick the duplicate, then the surviving value of each field, then merge."""
+    survivor = company_detail(user=request.user, pk=pk)
+    other_pk = request.GET.get("with") or request.POST.get("with")
+    if not (other_pk and str(other_pk).isdigit()):
+        candidates = duplicate_candidates(user=request.user, company=survivor,
+                                          q=request.GET.get("q", ""))
+        return render(request, "clients/merge_pick.html", {
+            "company": survivor, "candidates": candidates, "q": request.GET.get("q", "")})
+    other = company_detail(user=request.user, pk=int(other_pk))
+    if request.method == "POST":
+        take = {name.removeprefix("take-") for name, value in request.POST.items()
+                if name.startswith("take-") and value == "other"}
+        try:
+            merge = company_merge(by=request.user, survivor=survivor, other=other,
+                                  take_from_other=take)
+        except ValidationError as error:
+            messages.error(request, " ".join(error.messages))
+        else:
+            messages.success(
+                request, _("Merged: %(other)s is now part of %(name)s.")
+                % {"other": other.display_name, "name": survivor.display_name},
+                extra_tags=f"undo:{reverse('clients:merge_undo', args=[merge.pk])}")
+            return redirect("clients:company", pk=survivor.pk)
+    rows = []
+    for name in MERGE_FIELDS:
+        field = Company._meta.get_field(name)
+        mine, theirs = getattr(survivor, name), getattr(other, name)
+        display = getattr(survivor, f"get_{name}_display", None)
+        rows.append({
+            "name": name, "label": field.verbose_name,
+            "mine": display() if display and mine else mine,
+            "theirs": getattr(other, f"get_{name}_display")() if display and theirs else theirs,
+            "prefer_other": mine in (None, "") and theirs not in (None, ""),
+            "same": mine == theirs,
+        })
+    return render(request, "clients/merge.html", {
+        "company": survivor, "other": other, "rows": rows,
+        "moving": other.contacts.count() + other.addresses.count()})
+
+
+@require_POST
+def merge_undo_view(request, pk: int):
+    merge = get_visible_or_404(request.user, Merge, pk)
+    try:
+        survivor = company_merge_undo(by=request.user, merge=merge)
+    except ValidationError as error:
+        messages.error(request, " ".join(error.messages))
+        return redirect("clients:company", pk=merge.survivor_id)
+    messages.success(request, _("The merge is undone; both companies are back as they were."))
+    return redirect("clients:company", pk=survivor.pk)
