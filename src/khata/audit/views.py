@@ -1,10 +1,31 @@
 """The change log as a page: who changed what, when, on whose behalf."""
 
 from django.shortcuts import render
+from django.utils.translation import gettext_lazy as _
 from django.views.decorators.vary import vary_on_headers
 
+from khata.clients.selectors import data_health
 from khata.core.choices import ChangeAction
-from khata.team.selectors import changes_visible
+from khata.team.selectors import changes_visible, users_visible
+
+# The rows of the Data health page: key, label, the list that fixes it.
+HEALTH_CHECKS = [
+    ("stale", _("Stale: not verified within their lifecycle's limit"),
+     "clients:companies", "freshness=stale&sort=verified"),
+    ("never", _("Never verified"), "clients:companies", "freshness=never"),
+    ("duplicates", _("Suspected duplicates (same tax number or web domain)"),
+     "clients:companies", "quality=duplicates"),
+    ("no_contacts", _("Companies without any contact"), "clients:companies",
+     "quality=no_contacts"),
+    ("no_industry", _("Companies without an industry"), "clients:companies",
+     "quality=no_industry"),
+    ("no_tax_number", _("Clients without a tax number"), "clients:companies",
+     "quality=no_tax_number"),
+    ("no_reach", _("Contacts with no e-mail and no phone"), "clients:contacts",
+     "quality=no_reach"),
+    ("no_consent", _("Contacts with an e-mail but no recorded consent"), "clients:contacts",
+     "quality=no_consent"),
+]
 
 PAGE_SIZE = 50
 
@@ -29,3 +50,16 @@ def changes_view(request):
         "action": action,
         "actions": ChangeAction.choices,
     })
+
+
+def data_health_view(request):
+    """What needs fixing in the client database, each count linking to the list that fixes it."""
+    health = data_health(user=request.user)
+    owners = {}
+    if health["by_owner"]:
+        names = {user.pk: user for user in users_visible(user=request.user)}
+        owners = [(names.get(owner_id), counts) for owner_id, counts in
+                  sorted(health["by_owner"].items(),
+                         key=lambda item: str(names.get(item[0], "")))]
+    return render(request, "audit/health.html", {"totals": health["totals"],
+                                                 "owners": owners, "checks": HEALTH_CHECKS})

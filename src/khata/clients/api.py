@@ -129,6 +129,8 @@ class CompanyQuery(Schema):
     owner: int | None = None
     needs: list[int] = Field(default_factory=list)
     freshness: str = Field("", pattern="^(|stale|fresh|never)$")
+    quality: str = Field("", description="a data-health problem: no_contacts, no_industry, "
+                         "no_tax_number or duplicates")
     sort: str = Field("name", pattern="^(" + "|".join(k.replace("-", "\\-")
                                                        for k in COMPANY_SORTS) + ")$")
     cursor: str | None = None

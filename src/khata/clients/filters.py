@@ -3,7 +3,7 @@
 from django.http import QueryDict
 
 from khata.clients.choices import Lifecycle, SizeTier
-from khata.clients.selectors import COMPANY_SORTS, CompanyFilters
+from khata.clients.selectors import COMPANY_SORTS, QUALITY_CHECKS, CompanyFilters
 
 
 def company_filters_from(params: QueryDict) -> CompanyFilters:
@@ -20,5 +20,6 @@ def company_filters_from(params: QueryDict) -> CompanyFilters:
         needs=[int(v) for v in params.getlist("needs") if v.isdigit()],
         freshness=params.get("freshness", "") if params.get("freshness") in {
             "stale", "fresh", "never"} else "",
+        quality=params.get("quality", "") if params.get("quality") in QUALITY_CHECKS else "",
         sort=params.get("sort", "name") if params.get("sort") in COMPANY_SORTS else "name",
     )

@@ -19,7 +19,7 @@ from khata.clients.models import (
     Industry,
     Need,
 )
-from khata.team.access import visible_to
+from khata.team.access import is_head, visible_to
 
 PHONE_LIKE = re.compile(r"^\+?[\d\s().-]{6,}$")
 
@@ -48,7 +48,31 @@ class CompanyFilters:
     owner: int | None = None
     needs: list[int] = field(default_factory=list)
     freshness: str = ""  # "stale", "fresh" or "never" (never verified)
+    quality: str = ""  # a data-health problem: see QUALITY_CHECKS
     sort: str = "name"
+
+
+def _no_contacts(queryset, user):
+    return queryset.exclude(Exists(Contact.objects.filter(company=OuterRef("pk"))))
+
+
+def _duplicates(queryset, user):
+    return queryset.filter(pk__in=duplicates_suspected(user=user).values("pk"))
+
+
+# Company-level data-health checks: name → narrowing of a company queryset.
+QUALITY_CHECKS = {
+    "no_contacts": _no_contacts,
+    "no_industry": lambda queryset, user: queryset.filter(industry__isnull=True),
+    "no_tax_number": lambda queryset, user: queryset.filter(tax_number="",
+                                                            lifecycle=Lifecycle.CLIENT),
+    "duplicates": _duplicates,
+}
+CONTACT_CHECKS = {
+    "no_reach": lambda queryset: queryset.filter(email="", phone="", mobile=""),
+    "no_consent": lambda queryset: queryset.exclude(email="").exclude(
+        Exists(Consent.objects.filter(contact=OuterRef("pk"), channel="email"))),
+}
 
 
 def freshness_days() -> dict[str, int | None]:
@@ -124,6 +148,8 @@ def companies_visible(*, user, filters: CompanyFilters | None = None) -> QuerySe
         queryset = queryset.exclude(stale_condition())
     elif filters.freshness == "never":
         queryset = queryset.filter(last_verified_at__isnull=True)
+    if filters.quality in QUALITY_CHECKS:
+        queryset = QUALITY_CHECKS[filters.quality](queryset, user)
     return queryset.select_related("industry", "owner").prefetch_related("needs")
 
 
@@ -156,9 +182,13 @@ def is_stale(company: Company, now: datetime | None = None) -> bool:
     return reference < (now or timezone.now()) - timedelta(days=days)
 
 
-def contacts_visible(*, user, q: str = "", company: int | None = None) -> QuerySet[Contact]:
-    """Contacts in the user's reach, optionally of one company or matching a search."""
+def contacts_visible(*, user, q: str = "", company: int | None = None,
+                     quality: str = "") -> QuerySet[Contact]:
+    """Contacts in the user's reach, optionally of one company, matching a search or a
+    data-health problem."""
     queryset = visible_to(user, Contact.objects.all()).select_related("company")
+    if quality in CONTACT_CHECKS:
+        queryset = CONTACT_CHECKS[quality](queryset)
     if company:
         queryset = queryset.filter(company_id=company)
     q = q.strip()
@@ -238,3 +268,31 @@ def duplicates_suspected(*, user) -> QuerySet[Company]:
                .filter(n__gt=1).values("domain"))
     return scope.filter(Q(tax_number__in=taxes) | Q(domain__in=domains)).order_by(
         "domain", "tax_number", "id")
+
+
+def data_health(*, user) -> dict:
+    """Counts of each data problem in the user's reach, and per owner for the head."""
+    from django.db.models import Count
+
+    companies = _with_freshness(visible_to(user, Company.objects.all()))
+    contacts = visible_to(user, Contact.objects.all())
+    checks = {
+        "companies": companies,
+        "stale": companies.filter(stale_condition()),
+        "never": companies.filter(last_verified_at__isnull=True),
+        **{name: check(companies, user) for name, check in QUALITY_CHECKS.items()},
+    }
+    contact_checks = {name: check(contacts) for name, check in CONTACT_CHECKS.items()}
+    totals = {name: queryset.count() for name, queryset in checks.items()}
+    totals.update({name: queryset.count() for name, queryset in contact_checks.items()})
+    totals["contacts"] = contacts.count()
+    by_owner = {}
+    if is_head(user):
+        for name, queryset in checks.items():
+            for owner_id, n in queryset.order_by().values_list("owner").annotate(n=Count("id")):
+                by_owner.setdefault(owner_id, {})[name] = n
+        for name, queryset in contact_checks.items():
+            rows = queryset.order_by().values_list("company__owner").annotate(n=Count("id"))
+            for owner_id, n in rows:
+                by_owner.setdefault(owner_id, {})[name] = n
+    return {"totals": totals, "by_owner": by_owner}

@@ -16,6 +16,7 @@ urlpatterns = [
     path("companies/<int:pk>/merge/", views.company_merge_view, name="company_merge"),
     path("merges/<int:pk>/undo/", views.merge_undo_view, name="merge_undo"),
     path("companies/<int:pk>/contacts/new/", views.contact_create_view, name="contact_create"),
+    path("contacts/", views.contact_list_view, name="contacts"),
     path("contacts/<int:pk>/edit/", views.contact_edit_view, name="contact_edit"),
     path("contacts/<int:pk>/consent/", views.consent_view, name="consent"),
 ]

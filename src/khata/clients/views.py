@@ -19,6 +19,7 @@ from khata.clients.selectors import (
     COMPANY_SORTS,
     companies_visible,
     company_detail,
+    contacts_visible,
     current_consent,
     duplicate_candidates,
     industries,
@@ -270,3 +271,16 @@ def merge_undo_view(request, pk: int):
         return redirect("clients:company", pk=merge.survivor_id)
     messages.success(request, _("The merge is undone; both companies are back as they were."))
     return redirect("clients:company", pk=survivor.pk)
+
+
+def contact_list_view(request):
+    """Everyone the user may reach, searchable, with data-health filters."""
+    quality = request.GET.get("quality", "")
+    contacts = contacts_visible(user=request.user, q=request.GET.get("q", ""), quality=quality)
+    page = keyset_page(contacts, keys=["name", "id"], cursor=request.GET.get("cursor"),
+                       size=PAGE_SIZE)
+    query = request.GET.copy()
+    query.pop("cursor", None)
+    return render(request, "clients/contact_list.html", {
+        "page": page, "q": request.GET.get("q", ""), "quality": quality,
+        "query": query.urlencode()})
