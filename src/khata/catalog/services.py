@@ -38,7 +38,7 @@ def _currency(value) -> str:
     return code
 
 
-def _clean_product(data: dict, product: Product | None) -> tuple[dict, dict, dict]:
+def product_validate(data: dict, product: Product | None) -> tuple[dict, dict, dict]:
     """(values, many-to-many targets, errors) for a product."""
     cleaned, targets, errors = {}, {}, {}
 
@@ -127,7 +127,7 @@ def product_create(*, by: User, data: dict) -> Product:
     """Add a product to the range (head only)."""
     ensure_active(by)
     ensure(by, "manage_team")
-    cleaned, targets, errors = _clean_product(data, None)
+    cleaned, targets, errors = product_validate(data, None)
     for required in ("sku", "name"):
         if required not in data:
             errors.setdefault(required, [_("This field is required.")])
@@ -147,7 +147,7 @@ def product_update(*, by: User, product: Product, data: dict) -> Product:
     """Change a product's fields and targets (head only)."""
     ensure(by, "change", product)
     ensure(by, "manage_team")
-    cleaned, targets, errors = _clean_product(data, product)
+    cleaned, targets, errors = product_validate(data, product)
     if errors:
         raise ValidationError(errors)
     before = snapshot(product, list(cleaned))

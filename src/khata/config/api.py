@@ -9,6 +9,7 @@ from ninja import NinjaAPI
 from ninja.errors import AuthenticationError, HttpError
 from ninja.errors import ValidationError as NinjaValidationError
 
+from khata.audit.api import router as audit_router
 from khata.catalog.api import router as catalog_router
 from khata.clients.api import router as clients_router
 from khata.team.api import router as team_router
@@ -74,3 +75,4 @@ def on_http_error(request, exc: HttpError):
 api.add_router("/", team_router)
 api.add_router("/", clients_router)
 api.add_router("/", catalog_router)
+api.add_router("/", audit_router)
