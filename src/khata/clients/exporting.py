@@ -44,3 +44,13 @@ def contacts_export(*, user, q: str = "", company: int | None = None
     rows = ([getter(contact) for _header, getter in CONTACT_COLUMNS]
             for contact in queryset.iterator(chunk_size=2000))
     return [header for header, _getter in CONTACT_COLUMNS], rows
+
+
+def companies_export_rows(*, companies) -> Iterable[list]:
+    """Rows for companies already chosen (and checked) by the caller."""
+    for company in companies:
+        yield [getter(company) for _header, getter in COMPANY_COLUMNS]
+
+
+def company_headers() -> list[str]:
+    return [header for header, _getter in COMPANY_COLUMNS]

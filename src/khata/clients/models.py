@@ -281,3 +281,24 @@ class Merge(models.Model):
 
     def __str__(self) -> str:
         return f"{self.merged_id} → {self.survivor_id}"
+
+
+class SavedView(models.Model):
+    """A list's filters and sort saved under a name by one user ("My stale clients in Pune")."""
+
+    user = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.CASCADE,
+                             related_name="saved_views")
+    name = models.CharField(_("name"), max_length=80)
+    query = models.CharField(_("filters"), max_length=2000)
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    access_owner_path = "user"
+
+    class Meta:
+        ordering = ["name"]
+        constraints = [models.UniqueConstraint(fields=["user", "name"],
+                                               name="saved_view_name_unique")]
+        verbose_name = _("saved view")
+
+    def __str__(self) -> str:
+        return self.name

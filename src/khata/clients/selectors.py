@@ -296,3 +296,10 @@ def data_health(*, user) -> dict:
             for owner_id, n in rows:
                 by_owner.setdefault(owner_id, {})[name] = n
     return {"totals": totals, "by_owner": by_owner}
+
+
+def saved_views_of(*, user) -> QuerySet:
+    """The user's saved views of the company list."""
+    from khata.clients.models import SavedView
+
+    return visible_to(user, SavedView.objects.filter(user=user.pk)).order_by("name")

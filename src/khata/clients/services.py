@@ -488,3 +488,64 @@ def company_merge_undo(*, by: User, merge) -> Company:
     record_event(actor=by, action=ChangeAction.RESTORE, obj=other,
                  message=_("split from %(name)s") % {"name": survivor.display_name})
     return survivor
+
+
+@transaction.atomic
+def saved_view_save(*, by: User, name: str, query: str):
+    """Save (or overwrite) the user's view of the company list under a name."""
+    from khata.clients.models import SavedView
+
+    ensure_active(by)
+    name = " ".join((name or "").split())
+    if not name:
+        raise ValidationError({"name": [_("Name the view, e.g. “Stale clients in Pune”.")]})
+    view, _created = SavedView.objects.update_or_create(
+        user=by, name=name[:80], defaults={"query": query.lstrip("?")[:2000]})
+    return view
+
+
+@transaction.atomic
+def saved_view_delete(*, by: User, view) -> None:
+    """Forget a saved view."""
+    ensure(by, "delete", view)
+    view.delete()
+
+
+@transaction.atomic
+def companies_bulk_verify(*, by: User, companies) -> int:
+    """Mark many companies verified today; each is recorded."""
+    count = 0
+    for company in companies:
+        company_verify(by=by, company=company)
+        count += 1
+    return count
+
+
+@transaction.atomic
+def companies_bulk_tag(*, by: User, companies, need_name: str) -> int:
+    """Add one need to many companies."""
+    need = need_create(by=by, name=need_name)
+    count = 0
+    for company in companies:
+        ensure(by, "change", company)
+        if not company.needs.filter(pk=need.pk).exists():
+            old = sorted(company.needs.values_list("name", flat=True))
+            company.needs.add(need)
+            record_change(actor=by, obj=company, before={}, action=ChangeAction.UPDATE,
+                          extra={"needs": [old, sorted([*old, need.name])]})
+            count += 1
+    return count
+
+
+@transaction.atomic
+def companies_bulk_reassign(*, by: User, companies, owner: User) -> int:
+    """Give many companies to another manager (the head only)."""
+    ensure(by, "manage_team")
+    if not owner.is_active:
+        raise ValidationError({"owner": [_("Choose an active member of the team.")]})
+    count = 0
+    for company in companies:
+        if company.owner_id != owner.pk:
+            company_update(by=by, company=company, data={"owner": owner})
+            count += 1
+    return count

@@ -11,10 +11,10 @@ from django.views.decorators.http import require_POST
 from django.views.decorators.vary import vary_on_headers
 
 from khata.clients.choices import Lifecycle, SizeTier
-from khata.clients.exporting import companies_export
+from khata.clients.exporting import companies_export, companies_export_rows, company_headers
 from khata.clients.filters import company_filters_from
 from khata.clients.forms import CompanyForm, ConsentForm, ContactForm
-from khata.clients.models import Company, Contact, Merge
+from khata.clients.models import Company, Contact, Merge, SavedView
 from khata.clients.selectors import (
     COMPANY_SORTS,
     companies_visible,
@@ -25,9 +25,13 @@ from khata.clients.selectors import (
     industries,
     is_stale,
     needs_all,
+    saved_views_of,
 )
 from khata.clients.services import (
     MERGE_FIELDS,
+    companies_bulk_reassign,
+    companies_bulk_tag,
+    companies_bulk_verify,
     company_create,
     company_delete,
     company_merge,
@@ -38,12 +42,14 @@ from khata.clients.services import (
     consent_record,
     contact_create,
     contact_update,
+    saved_view_delete,
+    saved_view_save,
 )
 from khata.core.forms import apply_errors
 from khata.core.lists import keyset_page
 from khata.core.selectors import changes_for_object
 from khata.core.tables import csv_lines, write_xlsx
-from khata.team.access import get_visible_or_404, is_head
+from khata.team.access import get_visible_or_404, is_head, visible_to
 from khata.team.selectors import managers_active, users_visible
 
 PAGE_SIZE = 50
@@ -88,6 +94,7 @@ def company_list_view(request):
         "sections": [industry for industry in industries() if industry.is_section],
         "needs": needs_all(),
         "owners": managers_active(user=request.user) if is_head(request.user) else None,
+        "saved_views": saved_views_of(user=request.user),
     }
     template = ("clients/partials/company_rows.html" if request.htmx and not request.htmx.boosted
                 else "clients/company_list.html")
@@ -284,3 +291,62 @@ def contact_list_view(request):
     return render(request, "clients/contact_list.html", {
         "page": page, "q": request.GET.get("q", ""), "quality": quality,
         "query": query.urlencode()})
+
+
+@require_POST
+def saved_view_create_view(request):
+    query = request.POST.get("query", "")
+    try:
+        saved_view_save(by=request.user, name=request.POST.get("name", ""), query=query)
+    except ValidationError as error:
+        messages.error(request, " ".join(error.messages))
+    else:
+        messages.success(request, _("View saved."))
+    return redirect(f"{reverse('clients:companies')}?{query}")
+
+
+@require_POST
+def saved_view_delete_view(request, pk: int):
+    view = get_visible_or_404(request.user, SavedView, pk)
+    saved_view_delete(by=request.user, view=view)
+    messages.success(request, _("View “%(name)s” removed.") % {"name": view.name})
+    return redirect("clients:companies")
+
+
+@require_POST
+def company_bulk_view(request):
+    """One action on the ticked companies (only those in the user's reach are touched)."""
+    ids = [int(pk) for pk in request.POST.getlist("ids") if pk.isdigit()]
+    companies = list(visible_to(request.user, Company.objects.filter(pk__in=ids)))
+    back = f"{reverse('clients:companies')}?{request.POST.get('query', '')}"
+    action = request.POST.get("action")
+    if not companies:
+        messages.error(request, _("Tick at least one company first."))
+        return redirect(back)
+    try:
+        if action == "verify":
+            count = companies_bulk_verify(by=request.user, companies=companies)
+            messages.success(request, _("%(n)s companies marked verified.") % {"n": count})
+        elif action == "tag":
+            count = companies_bulk_tag(by=request.user, companies=companies,
+                                       need_name=request.POST.get("need", ""))
+            messages.success(request, _("Need added to %(n)s companies.") % {"n": count})
+        elif action == "reassign":
+            owner = managers_active(user=request.user).filter(
+                pk=request.POST.get("owner") or 0).first()
+            if owner is None:
+                raise ValidationError({"owner": [_("Choose the manager who takes them.")]})
+            count = companies_bulk_reassign(by=request.user, companies=companies, owner=owner)
+            messages.success(request, _("%(n)s companies given to %(owner)s.")
+                             % {"n": count, "owner": owner})
+        elif action == "export":
+            rows = companies_export_rows(companies=companies)
+            response = StreamingHttpResponse(csv_lines(company_headers(), rows),
+                                             content_type="text/csv")
+            response["Content-Disposition"] = 'attachment; filename="companies-selected.csv"'
+            return response
+        else:
+            messages.error(request, _("Choose an action."))
+    except ValidationError as error:
+        messages.error(request, " ".join(error.messages))
+    return redirect(back)

@@ -158,3 +158,51 @@ def test_export_follows_the_filters_and_rights(manager_client, manager, other_ma
         "/companies/export/", {"format": "xlsx"}).content))
     names = [row[0].value for row in book.active.iter_rows(min_row=2)]
     assert names == ["Client Co", "Prospect Co"]
+
+
+def test_saved_views_are_per_user(manager_client, manager):
+    manager_client.post("/companies/views/", {"name": "Pune clients",
+                                              "query": "lifecycle=client&region=MH"})
+
+    page = manager_client.get("/companies/", {"lifecycle": "client"}).text
+
+    assert "Pune clients" in page and "?lifecycle=client&amp;region=MH" in page
+    view = manager.saved_views.get()
+    from django.test import Client
+
+    from khata.team.tests.factories import UserFactory
+
+    stranger = Client()
+    stranger.force_login(UserFactory())
+    assert stranger.post(f"/companies/views/{view.pk}/delete/").status_code == 404
+    manager_client.post(f"/companies/views/{view.pk}/delete/")
+    assert not manager.saved_views.exists()
+
+
+def test_bulk_actions_touch_only_what_is_in_reach(manager_client, manager, other_manager):
+    mine = [CompanyFactory(owner=manager) for _ in range(3)]
+    theirs = CompanyFactory(owner=other_manager)
+    ids = [c.pk for c in mine] + [theirs.pk]
+
+    manager_client.post("/companies/bulk/", {"action": "verify", "ids": ids})
+    manager_client.post("/companies/bulk/", {"action": "tag", "need": "Fleet", "ids": ids})
+    refused = manager_client.post("/companies/bulk/", {"action": "reassign",
+                                                       "owner": other_manager.pk, "ids": ids},
+                                  follow=True)
+
+    for company in mine:
+        company.refresh_from_db()
+        assert company.last_verified_at is not None and company.owner == manager
+        assert [n.name for n in company.needs.all()] == ["Fleet"]
+    theirs.refresh_from_db()
+    assert theirs.last_verified_at is None and not theirs.needs.exists()
+    assert "Choose the manager" in refused.text
+
+
+def test_the_head_reassigns_in_bulk(head_client, manager, other_manager):
+    companies = [CompanyFactory(owner=manager) for _ in range(2)]
+
+    head_client.post("/companies/bulk/", {"action": "reassign", "owner": other_manager.pk,
+                                          "ids": [c.pk for c in companies]})
+
+    assert all(Company.objects.get(pk=c.pk).owner == other_manager for c in companies)
