@@ -38,12 +38,19 @@ def substitute(db):
 
 
 @pytest.fixture
-def manager_client(client, manager):
-    client.force_login(manager)
-    return client
+def manager_client(manager):
+    """A browser signed in as the manager (its own, so it can sit beside head_client)."""
+    from django.test import Client
+
+    browser = Client()
+    browser.force_login(manager)
+    return browser
 
 
 @pytest.fixture
-def head_client(client, head):
-    client.force_login(head)
-    return client
+def head_client(head):
+    from django.test import Client
+
+    browser = Client()
+    browser.force_login(head)
+    return browser

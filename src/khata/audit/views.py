@@ -1,10 +1,15 @@
 """The change log as a page: who changed what, when, on whose behalf."""
 
-from django.shortcuts import render
+from django.contrib import messages
+from django.core.exceptions import ValidationError
+from django.shortcuts import redirect, render
 from django.utils.translation import gettext_lazy as _
+from django.views.decorators.http import require_POST
 from django.views.decorators.vary import vary_on_headers
 
-from khata.clients.selectors import data_health
+from khata.clients.choices import Lifecycle
+from khata.clients.selectors import data_health, freshness_days
+from khata.clients.services import freshness_rule_set
 from khata.core.choices import ChangeAction
 from khata.team.selectors import changes_visible, users_visible
 
@@ -61,5 +66,24 @@ def data_health_view(request):
         owners = [(names.get(owner_id), counts) for owner_id, counts in
                   sorted(health["by_owner"].items(),
                          key=lambda item: str(names.get(item[0], "")))]
-    return render(request, "audit/health.html", {"totals": health["totals"],
-                                                 "owners": owners, "checks": HEALTH_CHECKS})
+    days = freshness_days()
+    return render(request, "audit/health.html", {
+        "totals": health["totals"], "owners": owners, "checks": HEALTH_CHECKS,
+        "rules": [(value, label, days.get(value)) for value, label in Lifecycle.choices]})
+
+
+@require_POST
+def freshness_rules_view(request):
+    """The head sets how long data stays fresh per lifecycle."""
+    try:
+        for value in Lifecycle.values:
+            raw = request.POST.get(f"days-{value}", "").strip()
+            if not raw.isdigit() and raw:
+                raise ValidationError({"max_age_days": [_("Days must be a whole number.")]})
+            freshness_rule_set(by=request.user, lifecycle=value,
+                               max_age_days=int(raw) if raw else None)
+    except ValidationError as error:
+        messages.error(request, " ".join(error.messages))
+    else:
+        messages.success(request, _("Freshness rules saved."))
+    return redirect("audit:health")

@@ -549,3 +549,22 @@ def companies_bulk_reassign(*, by: User, companies, owner: User) -> int:
             company_update(by=by, company=company, data={"owner": owner})
             count += 1
     return count
+
+
+@transaction.atomic
+def freshness_rule_set(*, by: User, lifecycle: str, max_age_days: int | None):
+    """Set how many days a company's data stays fresh for one lifecycle (head only)."""
+    from khata.clients.models import FreshnessRule
+
+    ensure(by, "manage_team")
+    if lifecycle not in Lifecycle.values:
+        raise ValidationError({"lifecycle": [_("Unknown lifecycle.")]})
+    if max_age_days is not None and not 1 <= max_age_days <= 3650:
+        raise ValidationError({"max_age_days": [_("Use between 1 and 3650 days, or leave it "
+                                                  "empty for “never stale”.")]})
+    rule, _created = FreshnessRule.objects.get_or_create(lifecycle=lifecycle)
+    before = snapshot(rule, ["max_age_days"])
+    rule.max_age_days = max_age_days
+    rule.save()
+    record_change(actor=by, obj=rule, before=before)
+    return rule

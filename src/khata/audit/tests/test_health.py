@@ -39,3 +39,16 @@ def test_the_head_sees_every_manager(head_client, manager, other_manager):
 
     assert page.context["totals"]["companies"] == 2
     assert "Asha Rao" in page.text and "Vikram Singh" in page.text
+
+
+def test_the_head_sets_freshness_rules_and_managers_cannot(head_client, manager_client):
+    from khata.clients.selectors import freshness_days
+
+    head_client.post("/audit/health/rules/", {"days-client": "30", "days-prospect": "",
+                                              "days-former": "400", "days-blocked": ""})
+    assert freshness_days()["client"] == 30 and freshness_days()["prospect"] is None
+
+    manager_client.post("/audit/health/rules/", {"days-client": "999"})
+    assert freshness_days()["client"] == 30
+    bad = head_client.post("/audit/health/rules/", {"days-client": "0"}, follow=True)
+    assert "between 1 and 3650" in bad.text
