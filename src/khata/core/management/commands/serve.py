@@ -15,8 +15,8 @@ class Command(BaseCommand):
         parser.add_argument("--port", type=int, default=8000, help="port (default 8000)")
         parser.add_argument("--workers", type=int, default=1,
                             help="worker processes (default 1; about one per core)")
-        parser.add_argument("--threads", type=int, default=8,
-                            help="request threads per worker process (default 8)")
+        parser.add_argument("--threads", type=int, default=4,
+                            help="request threads per worker process (default 4)")
         parser.add_argument("--migrate", action="store_true",
                             help="apply pending database migrations before serving")
 

@@ -32,10 +32,10 @@ class Command(BaseCommand):
         call_command("migrate", interactive=False, verbosity=0)
         if User.objects.filter(email=DEMO_HEAD).exists():
             self.stdout.write("Demo data is already there (delete KHATA_HOME to start afresh).")
+            self._reset_demo_passwords()
         else:
             self.stdout.write(f"Generating demo data (seed {seed}, {companies:,} companies)…")
             build_demo(seed=seed, companies=companies, log=self.stdout.write)
-        self._reset_demo_passwords()
         self.stdout.write(self.style.SUCCESS("\nSign in with one of these accounts:"))
         self.stdout.write(
             f"  head of the company  {DEMO_HEAD:<24} password {DEMO_PASSWORDS['head']}")
@@ -47,7 +47,7 @@ class Command(BaseCommand):
         worker = subprocess.Popen([sys.executable, "-m", "khata", "worker"])
         self.stdout.write(self.style.SUCCESS(f"\nOpen http://{host}:{port}/ in your browser."))
         try:
-            call_command("serve", host=host, port=port, workers=1, threads=8)
+            call_command("serve", host=host, port=port, workers=1, threads=4)
         finally:
             worker.send_signal(signal.SIGINT)
             try:
