@@ -3,6 +3,8 @@
 Errors are JSON with a `code`; validation errors list each field with its message.
 """
 
+import logging
+
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.http import Http404
 from ninja import NinjaAPI
@@ -14,6 +16,8 @@ from khata.catalog.api import router as catalog_router
 from khata.clients.api import router as clients_router
 from khata.team.api import router as team_router
 from khata.team.auth import BearerToken, BrowserSession
+
+logger = logging.getLogger("khata.api")
 
 api = NinjaAPI(
     title="Khata API",
@@ -65,6 +69,14 @@ def on_forbidden(request, exc):
 def on_unauthenticated(request, exc):
     return _error(request, 401, "unauthenticated",
                   "Sign in, or send `Authorization: Bearer <token>`.")
+
+
+@api.exception_handler(Exception)
+def on_unexpected(request, exc: Exception):
+    # Anything unforeseen: logged with its traceback, answered as JSON (never an HTML page).
+    logger.exception("API error on %s %s", request.method, request.path)
+    return _error(request, 500, "server_error",
+                  "Something went wrong on our side; nothing was half-saved. Try again.")
 
 
 @api.exception_handler(HttpError)

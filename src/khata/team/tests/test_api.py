@@ -110,3 +110,16 @@ def test_openapi_document_and_docs_are_served(client, db):
     docs = client.get("/api/v1/docs")
     assert docs.status_code == 200
     assert b"swagger-ui-bundle.js" in docs.content and b"cdn" not in docs.content.lower()
+
+
+def test_unexpected_errors_are_json_500s(client, bearer, monkeypatch):
+    def explode(**kwargs):
+        raise RuntimeError("database on fire")
+
+    monkeypatch.setattr("khata.team.api.tokens_of", explode)
+    client.raise_request_exception = False
+
+    response = client.get("/api/v1/tokens", **bearer)
+
+    assert response.status_code == 500
+    assert response.json()["code"] == "server_error"
