@@ -18,10 +18,21 @@ def shared_database_url() -> str:
     return f"postgres://{auth}{db.get('HOST') or 'localhost'}:{db.get('PORT') or 5432}/{db['NAME']}"
 
 
+# Set by the test run itself (pytest-django, the browser tests); a real `khata` never has them.
+TEST_ONLY_VARIABLES = ("DJANGO_SETTINGS_MODULE", "DJANGO_ALLOW_ASYNC_UNSAFE")
+
+
+def child_env(extra: dict | None = None) -> dict:
+    """The environment a child `khata` process gets: ours, minus test-only variables."""
+    env = {**os.environ, **(extra or {})}
+    for name in TEST_ONLY_VARIABLES:
+        env.pop(name, None)
+    return env
+
+
 def khata(*args: str, env: dict | None = None, timeout: int = 60) -> subprocess.CompletedProcess:
     """Run the `khata` command in a child process and capture what it prints."""
-    full_env = {**os.environ, **(env or {})}
-    full_env.pop("DJANGO_SETTINGS_MODULE", None)
+    full_env = child_env(env)
     return subprocess.run([sys.executable, "-m", "khata", *args], capture_output=True,
                           text=True, env=full_env, timeout=timeout, check=False)
 
@@ -46,8 +57,7 @@ def free_port() -> int:
 
 def start_khata(*args: str, env: dict | None = None) -> subprocess.Popen:
     """Start a long-running `khata` process (server or worker) sharing the test database."""
-    full_env = {**os.environ, **shared_env(), **(env or {})}
-    full_env.pop("DJANGO_SETTINGS_MODULE", None)
+    full_env = child_env({**shared_env(), **(env or {})})
     return subprocess.Popen([sys.executable, "-m", "khata", *args], env=full_env,
                             stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True)
 
