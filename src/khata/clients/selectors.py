@@ -19,6 +19,7 @@ from khata.clients.models import (
     Industry,
     Need,
 )
+from khata.clients.search import name_condition
 from khata.team.access import is_head, visible_to
 
 PHONE_LIKE = re.compile(r"^\+?[\d\s().-]{6,}$")
@@ -102,7 +103,7 @@ def _search(queryset: QuerySet[Company], q: str) -> QuerySet[Company]:
     q = " ".join(q.split())
     if not q:
         return queryset
-    condition = Q(display_name__icontains=q) | Q(legal_name__icontains=q)
+    condition = name_condition(q)
     compact = re.sub(r"[\s./-]", "", q).upper()
     if len(compact) >= 5:
         condition |= Q(tax_number=compact) | Q(registration_number__iexact=q)
