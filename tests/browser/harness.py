@@ -2,6 +2,7 @@
 the sizes of the screens, and the watch that records what goes wrong in a page."""
 
 import os
+import time
 from dataclasses import dataclass, field
 from pathlib import Path
 from urllib.parse import urlsplit
@@ -43,6 +44,24 @@ class Watch:
         return ([f"console error: {text}" for text in self.console_errors]
                 + [f"page error: {text}" for text in self.page_errors]
                 + [f"request leaving localhost: {url}" for url in self.external_requests])
+
+    def accept_http_error(self, page: Page, url: str, status: int) -> None:
+        """Take out Chromium's console report of one expected HTTP error status.
+
+        Chromium reports every document answered with 4xx/5xx as a console error, also a form
+        sent back with 422 on purpose (Khata's answer to invalid input). The test that expects
+        it says so here; it fails if the report never comes.
+        """
+        text = f"Failed to load resource: the server responded with a status of {status} "
+        deadline = time.monotonic() + 5
+        while True:
+            seen = [error for error in self.console_errors
+                    if error.startswith(text) and error.endswith(f"({url})")]
+            if seen or time.monotonic() > deadline:
+                break
+            page.wait_for_timeout(50)
+        assert seen, f"Chromium did not report the expected {status} of {url}"
+        self.console_errors.remove(seen[0])
 
     def assert_clean(self) -> None:
         problems = self.problems()
