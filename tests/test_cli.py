@@ -10,7 +10,7 @@ pytestmark = pytest.mark.integration
 @pytest.fixture
 def fresh_home(tmp_path):
     """An empty KHATA_HOME with its own (not yet migrated) SQLite database."""
-    return {"KHATA_HOME": str(tmp_path), "KHATA_DATABASE_URL": ""}
+    return {"KHATA_HOME": str(tmp_path), "KHATA_DATABASE_URL": "", "KHATA_TASKS": "sqlite"}
 
 
 def test_overview_lists_the_commands():
@@ -154,3 +154,19 @@ def test_export_from_the_command_line(fresh_home, tmp_path):
     assert result.returncode == 0, result.stderr
     assert "1 companies written" in result.stdout
     assert "Alpha" in (tmp_path / "out.csv").read_text(encoding="utf-8-sig")
+
+
+def test_a_postgres_queue_needs_a_postgres_database(fresh_home):
+    result = khata("check", env={**fresh_home, "KHATA_TASKS": "postgres"})
+
+    assert result.returncode == 1
+    assert "KHATA_TASKS=postgres keeps the queue in the main database" in result.stderr
+
+
+def test_an_unreachable_queue_is_one_clear_line(fresh_home):
+    env = {**fresh_home, "KHATA_TASKS": "postgres://nobody@127.0.0.1:1/none?connect_timeout=2"}
+
+    result = khata("check", env=env)
+
+    assert result.returncode == 1 and "Traceback" not in result.stderr
+    assert result.stderr.startswith("khata: cannot reach the task queue (KHATA_TASKS)")

@@ -43,6 +43,11 @@ def _fail(message: str) -> None:
     raise SystemExit(1)
 
 
+def _first_line(exc: BaseException) -> str:
+    text = str(exc).strip()
+    return text.splitlines()[0] if text else repr(exc)
+
+
 def _redacted_database() -> str:
     from django.conf import settings
 
@@ -68,7 +73,10 @@ def main(argv: list[str] | None = None) -> None:
 
         django.setup()
     except Exception as exc:  # a bad KHATA_* value must read as one line, not a traceback
-        _fail(f"configuration error: {exc}")
+        if "connection" in type(exc).__name__.lower() or "connection failed" in str(exc):
+            # PostgresHuey and RedisHuey connect while Django starts.
+            _fail(f"cannot reach the task queue (KHATA_TASKS): {_first_line(exc)}")
+        _fail(f"configuration error: {_first_line(exc)}")
 
     from django.core.management import execute_from_command_line
     from django.db import DatabaseError

@@ -118,10 +118,6 @@ def test_add_a_company_after_fixing_a_mistyped_gstin(page, watch, live_server, t
     watch.assert_clean()
 
 
-@pytest.mark.xfail(strict=True, reason=(
-    "The GSTIN error comes from the service and is added by core/forms.py apply_errors after "
-    "is_valid(); BootstrapFormMixin marks fields (is-invalid, autofocus) only in full_clean, "
-    "so the field is neither outlined red nor focused (STYLE.md: first invalid field focused)"))
 def test_the_field_with_the_error_is_marked_and_focused(page, watch, live_server,
                                                         transactional_db, manager):
     sign_in(page, live_server.url, MANAGER)

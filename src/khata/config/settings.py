@@ -148,6 +148,10 @@ if TASKS_URL == "sqlite":
         "immediate": False,
     }
 elif TASKS_URL.startswith(("postgres", "postgresql")):
+    if TASKS_URL in {"postgres", "postgresql"} and _db["ENGINE"] == "django.db.backends.sqlite3":
+        raise ValueError("KHATA_TASKS=postgres keeps the queue in the main database, which is "
+                         "SQLite here; set KHATA_DATABASE_URL=postgres://… or "
+                         "KHATA_TASKS=postgres://…")
     HUEY = {
         "huey_class": "huey.PostgresHuey",
         "name": "khata",

@@ -20,14 +20,19 @@ class BootstrapFormMixin:
                 input_type, "form-control")
             field.widget.attrs["class"] = f"{field.widget.attrs.get('class', '')} {css}".strip()
 
-    def full_clean(self):
-        super().full_clean()
-        first = True
+    def add_error(self, field, error):
+        # Every error, from cleaning or from a service (apply_errors), marks its field, and
+        # the first invalid field takes the focus.
+        super().add_error(field, error)
+        focused = any(widget.attrs.get("autofocus") for widget in
+                      (self.fields[name].widget for name in self.errors if name in self.fields))
         for name in self.errors:
-            if name in self.fields:
-                widget = self.fields[name].widget
+            if name not in self.fields:
+                continue
+            widget = self.fields[name].widget
+            if "is-invalid" not in widget.attrs.get("class", ""):
                 widget.attrs["class"] = f"{widget.attrs.get('class', '')} is-invalid".strip()
-                widget.attrs["aria-invalid"] = "true"
-                if first:
-                    widget.attrs["autofocus"] = True
-                    first = False
+            widget.attrs["aria-invalid"] = "true"
+            if not focused:
+                widget.attrs["autofocus"] = True
+                focused = True
