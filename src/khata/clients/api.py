@@ -7,7 +7,7 @@ from ninja import Field, Query, Router, Schema, Status
 from ninja.pagination import paginate
 
 from khata.clients.exporting import companies_export
-from khata.clients.models import Company, Contact
+from khata.clients.models import Address, Company, Contact, Merge
 from khata.clients.selectors import (
     COMPANY_SORTS,
     CompanyFilters,
@@ -19,14 +19,20 @@ from khata.clients.selectors import (
     needs_all,
 )
 from khata.clients.services import (
+    address_add,
+    address_delete,
+    address_update,
     company_create,
     company_delete,
+    company_merge,
+    company_merge_undo,
     company_restore,
     company_update,
     company_verify,
     consent_record,
     contact_create,
     contact_delete,
+    contact_link,
     contact_update,
     need_create,
 )
@@ -157,7 +163,12 @@ class ContactOut(Schema):
     fax: str
     preferred_channel: str
     notes: str
+    also_at: list[int]
     consent: list[ConsentOut]
+
+    @staticmethod
+    def resolve_also_at(obj) -> list[int]:
+        return [company.pk for company in obj.also_at.all()]
 
     @staticmethod
     def resolve_consent(obj) -> list:
@@ -176,6 +187,48 @@ class ContactIn(Schema):
     fax: str | None = None
     preferred_channel: str | None = None
     notes: str | None = None
+
+
+class AddressIn(Schema):
+    kind: str | None = None
+    line1: str | None = None
+    line2: str | None = None
+    city: str | None = None
+    region: str | None = None
+    postcode: str | None = None
+    country: str | None = None
+    contact: int | None = None
+
+
+class AddressOut(Schema):
+    id: int
+    company: int = Field(alias="company_id")
+    contact: int | None = Field(None, alias="contact_id")
+    kind: str
+    line1: str
+    line2: str
+    city: str
+    region: str
+    postcode: str
+    country: str
+
+
+class MergeIn(Schema):
+    other: int = Field(description="the duplicate that is merged into this company")
+    take_from_other: list[str] = Field(default_factory=list,
+                                       description="fields whose value comes from the other")
+
+
+class MergeOut(Schema):
+    id: int
+    survivor: int = Field(alias="survivor_id")
+    merged: int = Field(alias="merged_id")
+    at: datetime
+    undone_at: datetime | None
+
+
+class LinkIn(Schema):
+    company: int
 
 
 class ConsentIn(Schema):
@@ -258,7 +311,7 @@ def company_check(request, company_id: int):
 @paginate
 def contact_list(request, q: str = "", company: int | None = None):
     return contacts_visible(user=request.auth_user, q=q, company=company).prefetch_related(
-        "consents").order_by("name", "id")
+        "consents", "also_at").order_by("name", "id")
 
 
 @router.post("/contacts", response={201: ContactOut})
@@ -269,7 +322,8 @@ def contact_add(request, payload: ContactIn):
 
 @router.get("/contacts/{contact_id}", response=ContactOut)
 def contact_get(request, contact_id: int):
-    return get_visible_or_404(request.auth_user, Contact.objects.prefetch_related("consents"),
+    return get_visible_or_404(request.auth_user,
+                              Contact.objects.prefetch_related("consents", "also_at"),
                               contact_id)
 
 
@@ -308,3 +362,61 @@ def need_list(request):
 def need_add(request, payload: NeedIn):
     return Status(201, need_create(by=request.auth_user, name=payload.name,
                                    description=payload.description))
+
+
+@router.post("/companies/{company_id}/merge", response={201: MergeOut},
+             summary="Merge a duplicate into this company (undo with POST /merges/{id}/undo)")
+def company_merge_api(request, company_id: int, payload: MergeIn):
+    survivor = get_visible_or_404(request.auth_user, Company, company_id)
+    other = get_visible_or_404(request.auth_user, Company, payload.other)
+    return Status(201, company_merge(by=request.auth_user, survivor=survivor, other=other,
+                                     take_from_other=set(payload.take_from_other)))
+
+
+@router.post("/merges/{merge_id}/undo", response=CompanyOut, summary="Undo a merge")
+def merge_undo_api(request, merge_id: int):
+    merge = get_visible_or_404(request.auth_user, Merge, merge_id)
+    company_merge_undo(by=request.auth_user, merge=merge)
+    return company_detail(user=request.auth_user, pk=merge.survivor_id)
+
+
+@router.get("/companies/{company_id}/addresses", response=list[AddressOut])
+def address_list(request, company_id: int):
+    company = get_visible_or_404(request.auth_user, Company, company_id)
+    return company.addresses.all()
+
+
+@router.post("/companies/{company_id}/addresses", response={201: AddressOut})
+def address_create(request, company_id: int, payload: AddressIn):
+    company = get_visible_or_404(request.auth_user, Company, company_id)
+    return Status(201, address_add(by=request.auth_user, company=company,
+                                   data=payload.model_dump(exclude_unset=True)))
+
+
+@router.patch("/addresses/{address_id}", response=AddressOut)
+def address_patch(request, address_id: int, payload: AddressIn):
+    address = get_visible_or_404(request.auth_user, Address, address_id)
+    return address_update(by=request.auth_user, address=address,
+                          data=payload.model_dump(exclude_unset=True))
+
+
+@router.delete("/addresses/{address_id}", response={204: None})
+def address_remove(request, address_id: int):
+    address = get_visible_or_404(request.auth_user, Address, address_id)
+    address_delete(by=request.auth_user, address=address)
+    return Status(204, None)
+
+
+@router.post("/contacts/{contact_id}/links", response=ContactOut,
+             summary="Link the contact to another company they also work with")
+def contact_link_add(request, contact_id: int, payload: LinkIn):
+    contact = get_visible_or_404(request.auth_user, Contact, contact_id)
+    company = get_visible_or_404(request.auth_user, Company, payload.company)
+    return contact_link(by=request.auth_user, contact=contact, company=company)
+
+
+@router.delete("/contacts/{contact_id}/links/{company_id}", response=ContactOut)
+def contact_link_remove(request, contact_id: int, company_id: int):
+    contact = get_visible_or_404(request.auth_user, Contact, contact_id)
+    company = get_visible_or_404(request.auth_user, Company, company_id)
+    return contact_link(by=request.auth_user, contact=contact, company=company, linked=False)

@@ -5,6 +5,7 @@ from django import forms
 from django.utils.translation import gettext_lazy as _
 
 from khata.clients.choices import (
+    AddressKind,
     BuyingRole,
     Channel,
     ConsentMethod,
@@ -102,3 +103,15 @@ class ConsentForm(BootstrapFormMixin, forms.Form):
     status = forms.ChoiceField(label=_("Consent"), choices=ConsentStatus.choices)
     method = forms.ChoiceField(label=_("How"), choices=ConsentMethod.choices)
     note = forms.CharField(label=_("Note"), required=False, max_length=300)
+
+
+class AddressForm(BootstrapFormMixin, forms.Form):
+    """Add a postal address."""
+
+    kind = forms.ChoiceField(label=_("Kind"), choices=AddressKind.choices, initial="office")
+    line1 = forms.CharField(label=_("Address"), max_length=200)
+    line2 = forms.CharField(label=_("Line 2"), max_length=200, required=False)
+    city = forms.CharField(label=_("City"), max_length=100, required=False)
+    region = forms.CharField(label=_("Region / state"), max_length=100, required=False)
+    postcode = forms.CharField(label=_("Postcode / PIN"), max_length=20, required=False)
+    country = forms.CharField(label=_("Country"), max_length=2, required=False)

@@ -568,3 +568,88 @@ def freshness_rule_set(*, by: User, lifecycle: str, max_age_days: int | None):
     rule.save()
     record_change(actor=by, obj=rule, before=before)
     return rule
+
+
+ADDRESS_FIELDS = ["kind", "line1", "line2", "city", "region", "postcode", "country", "contact"]
+
+
+def _clean_address(data: dict, company: Company) -> tuple[dict, dict]:
+    from khata.clients.choices import AddressKind
+
+    def contact(value, _data):
+        if value in (None, ""):
+            return None
+        found = company.contacts.filter(pk=value if str(value).isdigit() else None).first()
+        if found is None:
+            raise ValidationError(_("Choose one of this company's contacts."))
+        return found
+
+    return clean_fields(data, {
+        "kind": _choice(AddressKind, required=True),
+        "line1": _text(200, required=True),
+        "line2": _text(200),
+        "city": _text(100),
+        "region": _text(100),
+        "postcode": _text(20),
+        "country": lambda value, _data: normalise_country(value),
+        "contact": contact,
+    })
+
+
+@transaction.atomic
+def address_add(*, by: User, company: Company, data: dict):
+    """Add a postal address to a company (or to one of its contacts)."""
+    from khata.clients.models import Address
+
+    ensure(by, "change", company)
+    data = {"kind": "office", **data}
+    cleaned, errors = _clean_address(data, company)
+    if "line1" not in data:
+        errors.setdefault("line1", [_("This field is required.")])
+    if errors:
+        raise ValidationError(errors)
+    address = Address.objects.create(company=company, **cleaned)
+    record_change(actor=by, obj=address, fields=[f for f in ADDRESS_FIELDS if f in cleaned])
+    return address
+
+
+@transaction.atomic
+def address_update(*, by: User, address, data: dict):
+    """Change an address."""
+    ensure(by, "change", address)
+    cleaned, errors = _clean_address(data, address.company)
+    if errors:
+        raise ValidationError(errors)
+    before = snapshot(address, list(cleaned))
+    for name, value in cleaned.items():
+        setattr(address, name, value)
+    address.save()
+    record_change(actor=by, obj=address, before=before)
+    return address
+
+
+@transaction.atomic
+def address_delete(*, by: User, address) -> None:
+    """Remove an address (recorded with its last values)."""
+    ensure(by, "delete", address)
+    record_change(actor=by, obj=address, fields=["kind", "line1", "city"],
+                  action=ChangeAction.DELETE)
+    address.delete()
+
+
+@transaction.atomic
+def contact_link(*, by: User, contact: Contact, company: Company, linked: bool = True):
+    """Note that a contact also works with another company (or no longer does)."""
+    ensure(by, "change", contact)
+    ensure(by, "change", company)
+    if company.pk == contact.company_id:
+        raise ValidationError({"company": [_("That is already the contact's own company.")]})
+    before = sorted(contact.also_at.values_list("pk", flat=True))
+    if linked:
+        contact.also_at.add(company)
+    else:
+        contact.also_at.remove(company)
+    after = sorted(contact.also_at.values_list("pk", flat=True))
+    record_change(actor=by, obj=contact, before={}, action=ChangeAction.UPDATE,
+                  extra={"also_at": [before, after]})
+    return contact

@@ -13,8 +13,8 @@ from django.views.decorators.vary import vary_on_headers
 from khata.clients.choices import Lifecycle, SizeTier
 from khata.clients.exporting import companies_export, companies_export_rows, company_headers
 from khata.clients.filters import company_filters_from
-from khata.clients.forms import CompanyForm, ConsentForm, ContactForm
-from khata.clients.models import Company, Contact, Merge, SavedView
+from khata.clients.forms import AddressForm, CompanyForm, ConsentForm, ContactForm
+from khata.clients.models import Address, Company, Contact, Merge, SavedView
 from khata.clients.selectors import (
     COMPANY_SORTS,
     companies_visible,
@@ -29,6 +29,8 @@ from khata.clients.selectors import (
 )
 from khata.clients.services import (
     MERGE_FIELDS,
+    address_add,
+    address_delete,
     companies_bulk_reassign,
     companies_bulk_tag,
     companies_bulk_verify,
@@ -41,6 +43,7 @@ from khata.clients.services import (
     company_verify,
     consent_record,
     contact_create,
+    contact_link,
     contact_update,
     saved_view_delete,
     saved_view_save,
@@ -145,6 +148,7 @@ def company_detail_view(request, pk: int):
         "contacts": contacts,
         "stale": is_stale(company),
         "changes": changes_for_object(company),
+        "address_form": AddressForm(),
     })
 
 
@@ -350,3 +354,49 @@ def company_bulk_view(request):
     except ValidationError as error:
         messages.error(request, " ".join(error.messages))
     return redirect(back)
+
+
+@require_POST
+def address_create_view(request, pk: int):
+    company = get_visible_or_404(request.user, Company, pk)
+    form = AddressForm(request.POST)
+    if form.is_valid():
+        try:
+            address_add(by=request.user, company=company, data=form.cleaned_data)
+        except ValidationError as error:
+            messages.error(request, " ".join(error.messages))
+        else:
+            messages.success(request, _("Address added."))
+    else:
+        messages.error(request, _("The address needs at least its first line."))
+    return redirect("clients:company", pk=pk)
+
+
+@require_POST
+def address_delete_view(request, pk: int):
+    address = get_visible_or_404(request.user, Address, pk)
+    address_delete(by=request.user, address=address)
+    messages.success(request, _("Address removed."))
+    return redirect("clients:company", pk=address.company_id)
+
+
+@require_POST
+def contact_link_view(request, pk: int):
+    """Link a contact to another company they work with, found by its exact name."""
+    contact = get_visible_or_404(request.user, Contact, pk)
+    name = request.POST.get("company", "").strip()
+    unlink = request.POST.get("unlink", "")
+    if unlink.isdigit():
+        company = get_visible_or_404(request.user, Company, int(unlink))
+        contact_link(by=request.user, contact=contact, company=company, linked=False)
+        return redirect("clients:contact_edit", pk=pk)
+    matches = list(visible_to(request.user, Company.objects.filter(
+        display_name__iexact=name))[:2]) if name else []
+    if len(matches) != 1:
+        messages.error(request, _("Type the exact name of one company in your portfolio."))
+        return redirect("clients:contact_edit", pk=pk)
+    try:
+        contact_link(by=request.user, contact=contact, company=matches[0])
+    except ValidationError as error:
+        messages.error(request, " ".join(error.messages))
+    return redirect("clients:contact_edit", pk=pk)

@@ -117,3 +117,45 @@ def test_export_through_the_api(api, manager):
     assert response.status_code == 200
     assert "Exported" in b"".join(response.streaming_content).decode("utf-8-sig")
     assert api.get("/companies/export", {"format": "pdf"}).status_code == 422
+
+
+def test_merge_and_undo_through_the_api(api, manager):
+    survivor = CompanyFactory(owner=manager, display_name="Tata Steel", region="")
+    other = CompanyFactory(owner=manager, display_name="TATA STEEL LTD", region="MH")
+    ContactFactory(company=other)
+
+    merged = api.post(f"/companies/{survivor.pk}/merge",
+                      {"other": other.pk, "take_from_other": ["region"]})
+    assert merged.status_code == 201
+    assert api.get(f"/companies/{survivor.pk}").json()["region"] == "MH"
+    assert api.get(f"/companies/{other.pk}").status_code == 404
+
+    undone = api.post(f"/merges/{merged.json()['id']}/undo")
+    assert undone.status_code == 200 and undone.json()["region"] == ""
+    assert api.get(f"/companies/{other.pk}").status_code == 200
+    bad = api.post(f"/companies/{survivor.pk}/merge", {"other": other.pk,
+                                                       "take_from_other": ["password"]})
+    assert bad.status_code == 422
+
+
+def test_addresses_and_links_through_the_api(api, manager, other_manager):
+    company = CompanyFactory(owner=manager)
+    partner = CompanyFactory(owner=manager)
+    theirs = CompanyFactory(owner=other_manager)
+    contact = ContactFactory(company=company)
+
+    created = api.post(f"/companies/{company.pk}/addresses",
+                       {"line1": "Bombay House", "city": "Mumbai", "country": "in",
+                        "contact": contact.pk})
+    assert created.status_code == 201 and created.json()["country"] == "IN"
+    assert api.post(f"/companies/{company.pk}/addresses", {"city": "X"}).status_code == 422
+    address_id = created.json()["id"]
+    assert api.patch(f"/addresses/{address_id}", {"postcode": "400001"}).json()[
+        "postcode"] == "400001"
+    assert api.get(f"/companies/{theirs.pk}/addresses").status_code == 404
+
+    linked = api.post(f"/contacts/{contact.pk}/links", {"company": partner.pk})
+    assert linked.json()["also_at"] == [partner.pk]
+    assert api.post(f"/contacts/{contact.pk}/links", {"company": theirs.pk}).status_code == 404
+    assert api.delete(f"/contacts/{contact.pk}/links/{partner.pk}").json()["also_at"] == []
+    assert api.delete(f"/addresses/{address_id}").status_code == 204

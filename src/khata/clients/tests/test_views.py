@@ -206,3 +206,21 @@ def test_the_head_reassigns_in_bulk(head_client, manager, other_manager):
                                           "ids": [c.pk for c in companies]})
 
     assert all(Company.objects.get(pk=c.pk).owner == other_manager for c in companies)
+
+
+def test_addresses_and_links_on_the_pages(manager_client, manager):
+    company = CompanyFactory(owner=manager, display_name="Home Co")
+    CompanyFactory(owner=manager, display_name="Partner Co")
+    contact = ContactFactory(company=company)
+
+    manager_client.post(f"/companies/{company.pk}/addresses/",
+                        {"kind": "office", "line1": "12 MG Road", "city": "Pune"})
+    page = manager_client.get(f"/companies/{company.pk}/").text
+    assert "12 MG Road" in page
+
+    manager_client.post(f"/contacts/{contact.pk}/links/", {"company": "partner co"})
+    edit = manager_client.get(f"/contacts/{contact.pk}/edit/").text
+    assert "Partner Co" in edit
+    failed = manager_client.post(f"/contacts/{contact.pk}/links/", {"company": "Nobody"},
+                                 follow=True)
+    assert "exact name of one company" in failed.text
