@@ -8,7 +8,7 @@ from django.utils.translation import gettext as _
 from khata.core.choices import DuplicateAction, ImportStatus
 from khata.core.importing import execute, guess_mapping, importer_for, mapping_problems
 from khata.core.models import ImportJob
-from khata.core.tables import TableError
+from khata.core.tables import MAX_BYTES, TableError
 from khata.team.access import ensure, ensure_active, is_head
 from khata.team.models import User
 
@@ -16,11 +16,16 @@ from khata.team.models import User
 INLINE_ROWS = 2000
 
 
-@transaction.atomic
 def import_start(*, by: User, kind: str, filename: str, data: bytes,
                  owner: User | None = None) -> ImportJob:
-    """Keep the uploaded file, read it once to check it is a table, and guess the mapping."""
+    """Keep the uploaded file, read it once to check it is a table, and guess the mapping.
+
+    The file is parsed before any write, so a big upload never holds SQLite's write lock.
+    """
     ensure_active(by)
+    if len(data) > MAX_BYTES:
+        raise ValidationError({"file": [_("The file is larger than %(mb)s MB; split it.")
+                                        % {"mb": MAX_BYTES // (1024 * 1024)}]})
     try:
         importer = importer_for(kind)
     except TableError as exc:
@@ -35,7 +40,8 @@ def import_start(*, by: User, kind: str, filename: str, data: bytes,
     job = ImportJob(kind=kind, created_by=by, owner=owner, filename=filename[-255:],
                     total_rows=len(table.rows), mapping=guess_mapping(table.headers, importer))
     job.file.save(filename[-80:] or "upload", ContentFile(data), save=False)
-    job.save()
+    with transaction.atomic():
+        job.save()
     return job
 
 
@@ -51,7 +57,7 @@ def import_configure(*, by: User, job: ImportJob, mapping: dict | None = None,
     errors = {}
     if mapping is not None:
         mapping = {str(index): name for index, name in mapping.items() if name}
-        problems = mapping_problems(mapping, importer)
+        problems = mapping_problems(mapping, importer, columns=_column_count(job))
         if problems:
             errors["mapping"] = problems
     if on_duplicate is not None and on_duplicate not in DuplicateAction.values:
@@ -72,10 +78,17 @@ def import_configure(*, by: User, job: ImportJob, mapping: dict | None = None,
     return job
 
 
+def _column_count(job: ImportJob) -> int:
+    from khata.core.importing import load_table
+
+    return len(load_table(job).headers)
+
+
 def import_run(*, by: User, job: ImportJob, background: bool | None = None) -> ImportJob:
     """Run the import: now for small files, through the worker for big ones."""
     ensure(by, "change", job)
-    problems = mapping_problems(job.mapping, importer_for(job.kind))
+    problems = mapping_problems(job.mapping, importer_for(job.kind),
+                                columns=_column_count(job))
     if problems:
         raise ValidationError({"mapping": problems})
     if job.status != ImportStatus.UPLOADED:
@@ -88,7 +101,9 @@ def import_run(*, by: User, job: ImportJob, background: bool | None = None) -> I
     from khata.audit.tasks import run_import
 
     with transaction.atomic():
-        ImportJob.objects.filter(pk=job.pk).update(status=ImportStatus.QUEUED)
-        transaction.on_commit(lambda: run_import.enqueue(job.pk))
+        claimed = ImportJob.objects.filter(pk=job.pk, status=ImportStatus.UPLOADED).update(
+            status=ImportStatus.QUEUED)
+        if claimed:
+            transaction.on_commit(lambda: run_import.enqueue(job.pk))
     job.refresh_from_db()
     return job

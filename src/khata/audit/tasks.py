@@ -10,10 +10,9 @@ from khata.core.models import ImportJob
 @task
 def run_import(job_id: int) -> dict:
     """Import a queued file; running it twice does nothing the second time."""
-    claimed = ImportJob.objects.filter(pk=job_id, status=ImportStatus.QUEUED).update(
-        status=ImportStatus.RUNNING)
-    if not claimed:
+    job = ImportJob.objects.get(pk=job_id)
+    if job.status != ImportStatus.QUEUED:
         return {"skipped": True}
-    job = execute(ImportJob.objects.get(pk=job_id))
+    job = execute(job)  # claims QUEUED → RUNNING itself, once
     return {"created": job.created, "updated": job.updated, "skipped": job.skipped,
             "rejected": job.rejected}

@@ -1,5 +1,8 @@
 """Importing the product range (head only); a product is the same as another by its SKU."""
 
+from django.core.exceptions import ValidationError
+from django.db import transaction
+from django.db.models.functions import Lower
 from django.utils.translation import gettext as _
 
 from khata.catalog.models import Product
@@ -42,9 +45,7 @@ class ProductImporter(Importer):
                 data[name] = [part.strip() for part in data[name].replace(";", ",").split(",")
                               if part.strip()]
         data.setdefault("unit", "piece")
-        cleaned, targets, errors = product_validate(data, None)
-        if "sku" in errors and "already has this SKU" in " ".join(errors["sku"]):
-            errors.pop("sku")  # a known SKU is a duplicate (update or skip), not an error
+        cleaned, targets, errors = product_validate(data, None, sku_must_be_new=False)
         for required in self.required:
             if not row.values.get(required, "").strip():
                 errors[required] = [_("This field is required.")]
@@ -55,21 +56,27 @@ class ProductImporter(Importer):
         return [(_("SKU"), row.cleaned.get("sku", "").casefold())]
 
     def find_duplicates(self, rows: list[Row], *, job) -> None:
-        skus = {row.cleaned.get("sku", "").casefold(): row for row in rows}
-        for product in Product.objects.filter(sku__in=[row.cleaned.get("sku", "")
-                                                       for row in rows]):
-            row = skus.get(product.sku.casefold())
-            if row is not None:
-                row.duplicate_of, row.duplicate_reason = product.pk, _("same SKU")
+        by_sku = {sku.casefold(): pk for pk, sku in Product.objects.annotate(
+            sku_key=Lower("sku")).filter(sku_key__in=[row.cleaned.get("sku", "").casefold()
+                                                      for row in rows]).values_list("pk", "sku")}
+        for row in rows:
+            pk = by_sku.get(row.cleaned.get("sku", "").casefold())
+            if pk is not None:
+                row.duplicate_of, row.duplicate_reason = pk, _("same SKU")
 
     def write(self, rows: list[Row], *, job) -> None:
         for row in rows:
-            if row.action == "update":
-                product_update(by=job.created_by, product=Product.objects.get(
-                    pk=row.duplicate_of), data={k: v for k, v in row.update_values.items()
-                                                if k != "sku"})
-            else:
-                product_create(by=job.created_by, data=row.update_values)
+            try:
+                with transaction.atomic():  # one bad row is rejected, not the whole chunk
+                    if row.action == "update":
+                        product_update(by=job.created_by, product=Product.objects.get(
+                            pk=row.duplicate_of), data={key: value for key, value in
+                                                        row.update_values.items()
+                                                        if key != "sku"})
+                    else:
+                        product_create(by=job.created_by, data=row.update_values)
+            except ValidationError as exc:
+                row.action, row.errors = "reject", exc.message_dict
 
 
 register(ProductImporter())

@@ -24,6 +24,10 @@ def _money(value) -> Decimal:
         amount = Decimal(str(value).replace(",", "").strip())
     except (InvalidOperation, ValueError) as exc:
         raise ValidationError(_("Enter an amount such as 1250.00.")) from exc
+    if not amount.is_finite():
+        raise ValidationError(_("Enter an amount such as 1250.00."))
+    if amount >= Decimal("1e12"):
+        raise ValidationError(_("Enter an amount under 1,000,000,000,000."))
     if amount < 0:
         raise ValidationError(_("A price cannot be negative."))
     if amount.as_tuple().exponent < -2:
@@ -38,8 +42,10 @@ def _currency(value) -> str:
     return code
 
 
-def product_validate(data: dict, product: Product | None) -> tuple[dict, dict, dict]:
-    """(values, many-to-many targets, errors) for a product."""
+def product_validate(data: dict, product: Product | None, *, sku_must_be_new: bool = True
+                     ) -> tuple[dict, dict, dict]:
+    """(values, many-to-many targets, errors) for a product. Imports pass
+    `sku_must_be_new=False`: a known SKU there is a duplicate to update or skip."""
     cleaned, targets, errors = {}, {}, {}
 
     def take(name, clean):
@@ -90,7 +96,7 @@ def product_validate(data: dict, product: Product | None) -> tuple[dict, dict, d
     take("list_price", _money)
     take("currency", _currency)
     take("is_active", bool)
-    if "sku" in cleaned and "sku" not in errors:
+    if sku_must_be_new and "sku" in cleaned and "sku" not in errors:
         clash = Product.objects.filter(sku__iexact=cleaned["sku"])
         if product is not None:
             clash = clash.exclude(pk=product.pk)

@@ -17,6 +17,7 @@ from khata.clients.selectors import (
     current_consent,
     industries,
     needs_all,
+    with_visible_links,
 )
 from khata.clients.services import (
     address_add,
@@ -168,7 +169,7 @@ class ContactOut(Schema):
 
     @staticmethod
     def resolve_also_at(obj) -> list[int]:
-        return [company.pk for company in obj.also_at.all()]
+        return [company.pk for company in obj.visible_also_at]
 
     @staticmethod
     def resolve_consent(obj) -> list:
@@ -310,27 +311,31 @@ def company_check(request, company_id: int):
 @router.get("/contacts", response=list[ContactOut], summary="Contacts in my reach")
 @paginate
 def contact_list(request, q: str = "", company: int | None = None):
-    return contacts_visible(user=request.auth_user, q=q, company=company).prefetch_related(
-        "consents", "also_at").order_by("name", "id")
+    return with_visible_links(user=request.auth_user, queryset=contacts_visible(
+        user=request.auth_user, q=q, company=company)).order_by("name", "id")
+
+
+def _contact_out(request, contact_id: int) -> Contact:
+    return get_visible_or_404(request.auth_user, with_visible_links(
+        user=request.auth_user, queryset=Contact.objects.all()), contact_id)
 
 
 @router.post("/contacts", response={201: ContactOut})
 def contact_add(request, payload: ContactIn):
     contact = contact_create(by=request.auth_user, data=_data(payload))
-    return Status(201, contact)
+    return Status(201, _contact_out(request, contact.pk))
 
 
 @router.get("/contacts/{contact_id}", response=ContactOut)
 def contact_get(request, contact_id: int):
-    return get_visible_or_404(request.auth_user,
-                              Contact.objects.prefetch_related("consents", "also_at"),
-                              contact_id)
+    return _contact_out(request, contact_id)
 
 
 @router.patch("/contacts/{contact_id}", response=ContactOut)
 def contact_patch(request, contact_id: int, payload: ContactIn):
     contact = get_visible_or_404(request.auth_user, Contact, contact_id)
-    return contact_update(by=request.auth_user, contact=contact, data=_data(payload))
+    contact_update(by=request.auth_user, contact=contact, data=_data(payload))
+    return _contact_out(request, contact_id)
 
 
 @router.delete("/contacts/{contact_id}", response={204: None})
@@ -412,11 +417,13 @@ def address_remove(request, address_id: int):
 def contact_link_add(request, contact_id: int, payload: LinkIn):
     contact = get_visible_or_404(request.auth_user, Contact, contact_id)
     company = get_visible_or_404(request.auth_user, Company, payload.company)
-    return contact_link(by=request.auth_user, contact=contact, company=company)
+    contact_link(by=request.auth_user, contact=contact, company=company)
+    return _contact_out(request, contact_id)
 
 
 @router.delete("/contacts/{contact_id}/links/{company_id}", response=ContactOut)
 def contact_link_remove(request, contact_id: int, company_id: int):
     contact = get_visible_or_404(request.auth_user, Contact, contact_id)
     company = get_visible_or_404(request.auth_user, Company, company_id)
-    return contact_link(by=request.auth_user, contact=contact, company=company, linked=False)
+    contact_link(by=request.auth_user, contact=contact, company=company, linked=False)
+    return _contact_out(request, contact_id)

@@ -28,7 +28,7 @@ from khata.core.choices import ChangeAction
 from khata.core.importing import Importer, Row, register
 from khata.core.models import Change
 from khata.core.tables import Table, TableError
-from khata.team.access import ensure, is_head, visible_to
+from khata.team.access import ensure, visible_to
 
 LIFECYCLE_WORDS = {
     "prospect": Lifecycle.PROSPECT, "lead": Lifecycle.PROSPECT, "opportunity": Lifecycle.PROSPECT,
@@ -113,6 +113,10 @@ class CompanyImporter(Importer):
         row.cleaned["needs"] = needs
         row.update_values = {name: value for name, value in row.values.items()
                              if value != "" and name not in {"needs", "industry", "lifecycle"}}
+        for name in ("industry", "lifecycle"):  # as cleaned above (codes, known words)
+            if name in values and name in row.values:
+                value = values[name]
+                row.update_values[name] = getattr(value, "code", value)
 
     def keys(self, row: Row) -> list[tuple]:
         keys = []
@@ -283,10 +287,20 @@ class ContactImporter(Importer):
         by_email = {}
         for pk, email in scope.filter(email__in=emails).values_list("pk", "email"):
             by_email[email.casefold()] = pk
+        names = {row.cleaned.get("name", "") for row in rows}
+        by_name = {}
+        for pk, name, company in scope.filter(name__in=names).values_list(
+                "pk", "name", "company__display_name"):
+            by_name[(name.casefold(), name_key(company))] = pk
         for row in rows:
             email = (row.cleaned.get("email") or "").casefold()
+            same_person = (row.cleaned.get("name", "").casefold(),
+                           name_key(row.cleaned.get("company_name", "")))
             if email and email in by_email:
                 row.duplicate_of, row.duplicate_reason = by_email[email], _("same e-mail")
+            elif same_person in by_name:
+                row.duplicate_of = by_name[same_person]
+                row.duplicate_reason = _("same name at the same company")
 
     def write(self, rows: list[Row], *, job) -> None:
         owner = _owner(job)
@@ -322,18 +336,18 @@ class ContactImporter(Importer):
 def _companies_by_name(job, names: set[str]) -> dict:
     """Companies in reach by their normalised name (the new contacts' employers)."""
     keys = {name_key(name) for name in names if name}
-    scope = visible_to(job.created_by, Company.objects.all())
-    if not is_head(job.created_by):
-        scope = scope.filter(owner=_owner(job))
+    # The contacts join the job's portfolio, so their employers must be in it too.
+    scope = visible_to(job.created_by, Company.objects.filter(owner=_owner(job)))
     found = {}
-    firsts = {key.split()[0] for key in keys if key}
-    condition = Q(pk__in=[])
-    for first in firsts:
-        condition |= Q(display_name__icontains=first)
-    for company in scope.filter(condition).order_by("id"):
-        key = name_key(company.display_name)
-        if key in keys:
-            found.setdefault(key, company)
+    firsts = sorted({key.split()[0] for key in keys if key})
+    for start in range(0, len(firsts), 100):  # SQLite limits an expression's depth
+        condition = Q(pk__in=[])
+        for first in firsts[start:start + 100]:
+            condition |= Q(display_name__icontains=first)
+        for company in scope.filter(condition).order_by("id"):
+            key = name_key(company.display_name)
+            if key in keys:
+                found.setdefault(key, company)
     return found
 
 

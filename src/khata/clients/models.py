@@ -162,6 +162,7 @@ class Contact(SoftDeleteModel):
     notes = models.TextField(_("notes"), blank=True)
 
     access_owner_path = "company__owner"
+    access_live_path = "company__deleted_at"  # hidden with a deleted company
 
     class Meta:
         ordering = ["name", "id"]
@@ -193,6 +194,7 @@ class Consent(models.Model):
                                     on_delete=models.SET_NULL, related_name="+")
 
     access_owner_path = "contact__company__owner"
+    access_live_path = ("contact__deleted_at", "contact__company__deleted_at")
 
     class Meta:
         ordering = ["-at", "-id"]
@@ -219,6 +221,7 @@ class Address(TimeStampedModel):
     country = models.CharField(_("country"), max_length=2, blank=True)
 
     access_owner_path = "company__owner"
+    access_live_path = "company__deleted_at"
 
     class Meta:
         ordering = ["kind", "id"]

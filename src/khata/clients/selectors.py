@@ -304,3 +304,12 @@ def saved_views_of(*, user) -> QuerySet:
     from khata.clients.models import SavedView
 
     return visible_to(user, SavedView.objects.filter(user=user.pk)).order_by("name")
+
+
+def with_visible_links(*, user, queryset: QuerySet[Contact]) -> QuerySet[Contact]:
+    """Contacts with `visible_also_at`: the other companies they work with that the user may
+    see (a link made by the head must not show a colleague's company to a manager)."""
+    return queryset.prefetch_related(
+        "consents",
+        Prefetch("also_at", queryset=visible_to(user, Company.objects.all()),
+                 to_attr="visible_also_at"))

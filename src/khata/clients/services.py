@@ -283,8 +283,13 @@ def company_delete(*, by: User, company: Company) -> Company:
 
 @transaction.atomic
 def company_restore(*, by: User, company: Company) -> Company:
-    """Bring back a deleted company."""
+    """Bring back a deleted company (a merged one comes back by undoing its merge)."""
     ensure(by, "change", company)
+    if company.merged_into_id is not None:
+        raise ValidationError({"company": [_("This company was merged into another; undo the "
+                                             "merge to bring it back.")]})
+    if company.deleted_at is None:
+        return company
     company.deleted_at = None
     company.save(update_fields=["deleted_at", "updated_at"])
     record_event(actor=by, action=ChangeAction.RESTORE, obj=company)
@@ -376,6 +381,8 @@ def consent_record(*, by: User, contact: Contact, channel: str, status: str, met
         {"channel": _choice(Channel, True), "status": _choice(ConsentStatus, True),
          "method": _choice(ConsentMethod, True)})
     at = at or timezone.now()
+    if timezone.is_naive(at):
+        at = timezone.make_aware(at)  # read in the user's time zone
     if at > timezone.now() + timedelta(minutes=5):
         errors["at"] = [_("Consent cannot be dated in the future.")]
     if errors:

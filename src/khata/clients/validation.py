@@ -128,6 +128,8 @@ def normalise_website(value: str) -> tuple[str, str]:
     if "://" not in value:
         value = f"https://{value}"
     parts = urlsplit(value)
+    if parts.scheme.lower() not in {"http", "https"}:
+        raise ValidationError(_("A website starts with http:// or https://."))
     host = (parts.hostname or "").lower().rstrip(".")
     if not host or "." not in host or " " in value:
         raise ValidationError(_("“%(value)s” is not a web address.") % {"value": value})

@@ -26,6 +26,7 @@ from khata.clients.selectors import (
     is_stale,
     needs_all,
     saved_views_of,
+    with_visible_links,
 )
 from khata.clients.services import (
     MERGE_FIELDS,
@@ -176,7 +177,11 @@ def company_delete_view(request, pk: int):
 @require_POST
 def company_restore_view(request, pk: int):
     company = get_visible_or_404(request.user, Company.all_objects.all(), pk)
-    company_restore(by=request.user, company=company)
+    try:
+        company_restore(by=request.user, company=company)
+    except ValidationError as error:
+        messages.error(request, " ".join(error.messages))
+        return redirect("clients:companies")
     messages.success(request, _("%(name)s is back.") % {"name": company.display_name})
     return redirect("clients:company", pk=pk)
 
@@ -198,7 +203,8 @@ def contact_create_view(request, pk: int):
 
 
 def contact_edit_view(request, pk: int):
-    contact = get_visible_or_404(request.user, Contact.objects.select_related("company"), pk)
+    contact = get_visible_or_404(request.user, with_visible_links(
+        user=request.user, queryset=Contact.objects.select_related("company")), pk)
     initial = {field: getattr(contact, field) for field in ContactForm.base_fields}
     form = ContactForm(request.POST or None, initial=initial)
     if request.method == "POST" and form.is_valid():

@@ -8,11 +8,13 @@ whole or rejected with its reason, never half. Re-running the same file finds ev
 duplicate of what the first run wrote, so it creates nothing twice.
 """
 
+import logging
 import re
 import unicodedata
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 
+from django.core.exceptions import PermissionDenied
 from django.core.files.base import ContentFile
 from django.db import transaction
 from django.utils import timezone
@@ -21,6 +23,8 @@ from django.utils.translation import gettext as _
 from khata.core.choices import DuplicateAction, ImportStatus
 from khata.core.models import ImportJob
 from khata.core.tables import Table, TableError, read_table, write_csv
+
+logger = logging.getLogger(__name__)
 
 CHUNK = 1000
 PREVIEW_ROWS = 50
@@ -115,9 +119,14 @@ def guess_mapping(headers: list[str], importer: Importer) -> dict[str, str]:
     return mapping
 
 
-def mapping_problems(mapping: dict[str, str], importer: Importer) -> list[str]:
-    """What is wrong with a mapping: required fields missing, a field mapped twice."""
+def mapping_problems(mapping: dict[str, str], importer: Importer,
+                     columns: int | None = None) -> list[str]:
+    """What is wrong with a mapping: required fields missing, a field mapped twice, a column
+    that is not in the file."""
     problems = []
+    for index in mapping:
+        if not str(index).isdigit() or (columns is not None and int(index) >= columns):
+            problems.append(_("There is no column %(index)s in the file.") % {"index": index})
     chosen = [name for name in mapping.values() if name]
     for name in importer.required:
         if name not in chosen:
@@ -202,18 +211,27 @@ def preview(job: ImportJob, table: Table | None = None) -> list[Row]:
 def execute(job: ImportJob, *, progress: Callable[[int, int], None] | None = None) -> ImportJob:
     """Import the whole file; rejected rows go to a downloadable CSV with their reasons."""
     importer = importer_for(job.kind)
-    importer.check_rights(job=job)
-    ImportJob.objects.filter(pk=job.pk).update(status=ImportStatus.RUNNING, processed_rows=0)
+    # Claim the job: a double click, or the UI and the API at once, import it only once.
+    claimed = ImportJob.objects.filter(
+        pk=job.pk, status__in=[ImportStatus.UPLOADED, ImportStatus.QUEUED]).update(
+        status=ImportStatus.RUNNING, processed_rows=0)
+    if not claimed:
+        job.refresh_from_db()
+        return job
+    job.status = ImportStatus.RUNNING
     try:
+        importer.check_rights(job=job)
         table = load_table(job)
-    except TableError as exc:
-        return _fail(job, str(exc))
+    except (TableError, PermissionDenied) as exc:
+        _fail(job, str(exc) or _("You may not import this."))
+        raise
     job.total_rows = len(table.rows)
     try:
         return _execute(job, importer, table, progress)
-    except Exception as exc:
-        _fail(job, _("Stopped at an unexpected error (%(error)s); the rows before it were "
-                     "imported, the chunk it was in was not.") % {"error": exc})
+    except Exception:
+        logger.exception("Import %s stopped", job.pk)
+        _fail(job, _("Stopped at an unexpected error; the rows before it were imported, the "
+                     "chunk it was in was not. The administrator's log has the details."))
         raise
 
 

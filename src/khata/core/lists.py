@@ -9,6 +9,7 @@ import base64
 import json
 from dataclasses import dataclass
 
+from django.core.exceptions import FieldDoesNotExist, ValidationError
 from django.db.models import Q, QuerySet
 
 
@@ -37,6 +38,19 @@ def decode_cursor(cursor: str | None) -> list | None:
     return values if isinstance(values, list) else None
 
 
+def _to_python(model, name: str, value):
+    """A cursor value checked against the field it orders by (raises when it does not fit)."""
+    try:
+        field = model._meta.get_field(name)
+    except FieldDoesNotExist:
+        if not isinstance(value, str | int | float):  # an annotation: plain values only
+            raise ValueError(name) from None
+        return value
+    if value is None:
+        raise ValueError(name)
+    return field.to_python(value)
+
+
 def _after(keys: list[str], values: list) -> Q:
     """Rows that come after `values` in the order `keys`."""
     condition = Q()
@@ -54,6 +68,12 @@ def keyset_page(queryset: QuerySet, *, keys: list[str], cursor: str | None = Non
     """One page of `queryset` in `keys` order, starting after `cursor`."""
     size = max(1, min(size, 500))
     values = decode_cursor(cursor)
+    if values is not None and len(values) == len(keys):
+        try:
+            values = [_to_python(queryset.model, key.lstrip("-"), value)
+                      for key, value in zip(keys, values, strict=True)]
+        except (ValidationError, ValueError, TypeError):
+            values = None  # a damaged or forged cursor: start from the first page
     if values is not None and len(values) == len(keys):
         queryset = queryset.filter(_after(keys, values))
     rows = list(queryset.order_by(*keys)[: size + 1])

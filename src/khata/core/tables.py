@@ -7,6 +7,7 @@
 import csv
 import datetime as dt
 import io
+import re
 from collections.abc import Iterable
 from dataclasses import dataclass
 
@@ -123,12 +124,26 @@ def read_table(data: bytes, filename: str = "") -> Table:
     return _table(rows, encoding=encoding, delimiter=delimiter)
 
 
+FORMULA_STARTS = ("=", "+", "-", "@", "\t", "\r")
+PLAIN_NUMBER = re.compile(r"^[+-][\d\s().,-]*$")  # +91 98200 12345, -5, -12.50
+
+
+def safe_cell(value):
+    """A CSV value a spreadsheet shows as text: "=HYPERLINK(…)" typed into a note must not
+    run as a formula in the head's Excel (OWASP "CSV injection"). Phone numbers and signed
+    numbers stay as they are."""
+    if (isinstance(value, str) and value.startswith(FORMULA_STARTS)
+            and not PLAIN_NUMBER.match(value)):
+        return "'" + value
+    return value
+
+
 def write_csv(headers: list[str], rows: list[list]) -> bytes:
     """A UTF-8 CSV with BOM (so Excel opens Devanagari correctly)."""
     buffer = io.StringIO()
     writer = csv.writer(buffer)
     writer.writerow(headers)
-    writer.writerows(rows)
+    writer.writerows([safe_cell(cell) for cell in row] for row in rows)
     return ("\ufeff" + buffer.getvalue()).encode("utf-8")
 
 
@@ -141,18 +156,27 @@ def csv_lines(headers: list[str], rows) -> Iterable[str]:
     writer = csv.writer(_Line())
     yield "\ufeff" + writer.writerow(headers)
     for row in rows:
-        yield writer.writerow(row)
+        yield writer.writerow([safe_cell(cell) for cell in row])
 
 
 def write_xlsx(headers: list[str], rows, *, title: str = "Export") -> bytes:
     """An .xlsx workbook with one sheet (write-only mode: memory stays flat)."""
     from openpyxl import Workbook
+    from openpyxl.cell import WriteOnlyCell
 
     workbook = Workbook(write_only=True)
     sheet = workbook.create_sheet(title=title[:31])
     sheet.append(headers)
+
+    def cell(value):
+        if isinstance(value, str) and value.startswith("="):
+            text = WriteOnlyCell(sheet, value="")
+            text.value, text.data_type = value, "s"  # text, never a formula
+            return text
+        return value
+
     for row in rows:
-        sheet.append(row)
+        sheet.append([cell(value) for value in row])
     buffer = io.BytesIO()
     workbook.save(buffer)
     return buffer.getvalue()

@@ -5,6 +5,8 @@ user ("owner" on a company, "company__owner" on a contact, "pk" on a user). Refe
 shared by the whole company (industries, needs, the product catalogue) says
 `access_scope = "shared"`: everyone reads it, the head changes it, and managers may add to it
 where the model says `access_shared_create = True`. Models with neither are the head's only.
+A record that lives under a soft-deleted parent (a contact of a deleted company) names that
+parent's `deleted_at` in `access_live_path`; it is hidden with its parent, for everyone.
 Later issues extend *this* module (substitutes during an absence, reading colleagues'
 portfolios), never the apps above it.
 """
@@ -46,6 +48,9 @@ def visible_to(user, queryset: QuerySet) -> QuerySet:
     """The part of `queryset` the user may see."""
     if not _is_usable(user):
         return queryset.none()
+    live_paths = getattr(queryset.model, "access_live_path", ())
+    for live_path in (live_paths,) if isinstance(live_paths, str) else live_paths:
+        queryset = queryset.filter(**{f"{live_path}__isnull": True})
     if is_head(user) or _is_shared(queryset.model):
         return queryset
     path = owner_path(queryset.model)
@@ -71,9 +76,27 @@ def _owner_id(obj: models.Model, path: str):
     return getattr(value, "pk", value)
 
 
+def _is_live(obj: models.Model) -> bool:
+    """False when the record hangs under a soft-deleted parent (see `access_live_path`)."""
+    live_paths = getattr(obj.__class__, "access_live_path", ())
+    for live_path in (live_paths,) if isinstance(live_paths, str) else live_paths:
+        *hops, last = live_path.split("__")
+        target = obj
+        for hop in hops:
+            target = getattr(target, hop, None)
+            if target is None:
+                break
+        else:
+            if getattr(target, last, None) is not None:
+                return False
+    return True
+
+
 def can(user, action: str, obj: models.Model | None = None) -> bool:
     """May `user` take `action` ("view", "change", "delete", "create", or a team action)?"""
     if not _is_usable(user):
+        return False
+    if obj is not None and not _is_live(obj):
         return False
     if action in HEAD_ONLY_ACTIONS:
         return is_head(user)

@@ -184,3 +184,36 @@ def test_vcard_contacts(manager):
     anil = Contact.objects.get()
     assert anil.mobile == "+919845012345" and anil.company.display_name == "Infosys"
     assert Company.objects.count() == 1
+
+
+def test_an_import_runs_once_even_when_started_twice(manager):
+    job = import_start(by=manager, kind="companies", filename="x.csv", data=b"name\nOnce\n")
+
+    import_run(by=manager, job=job, background=False)
+    with pytest.raises(ValidationError):
+        import_run(by=manager, job=job, background=False)
+    from khata.core.importing import execute
+
+    execute(job)  # a stale second delivery claims nothing
+    assert Company.objects.filter(display_name="Once").count() == 1
+
+
+def test_a_mapping_to_a_column_that_does_not_exist_is_refused(manager):
+    from khata.audit.services import import_configure
+
+    job = import_start(by=manager, kind="companies", filename="x.csv", data=b"name\nX\n")
+
+    with pytest.raises(ValidationError) as caught:
+        import_configure(by=manager, job=job, mapping={"0": "display_name", "abc": "city",
+                                                       "7": "region"})
+    assert len(caught.value.message_dict["mapping"]) == 2
+
+
+def test_contacts_without_email_are_not_imported_twice(manager):
+    data = b"Name,Company\nAsha Rao,Tata Steel\n"
+
+    run(manager, "contacts", data)
+    again = run(manager, "contacts", data)
+
+    assert (again.created, again.skipped) == (0, 1)
+    assert Contact.objects.count() == 1

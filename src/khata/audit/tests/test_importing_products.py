@@ -33,3 +33,19 @@ def test_managers_cannot_import_products(manager):
     with pytest.raises(PermissionDenied):
         import_run(by=manager, job=job, background=False)
     assert not Product.objects.exists()
+
+
+def test_a_bad_row_is_rejected_without_failing_its_chunk(head):
+    from khata.catalog.services import product_create
+
+    product_create(by=head, data={"sku": "ABC-1", "name": "Existing"})
+    data = (b"sku,name,list price,currency\n"
+            b"abc-1,Existing renamed,10,INR\n"
+            b"NEW-1,Fine,nan,INR\n"
+            b"NEW-2,Also fine,5,INR\n")
+
+    job = import_run(by=head, job=import_start(by=head, kind="products", filename="p.csv",
+                                               data=data), background=False)
+
+    assert (job.status, job.created, job.skipped, job.rejected) == ("done", 1, 1, 1)
+    assert sorted(Product.objects.values_list("sku", flat=True)) == ["ABC-1", "NEW-2"]
