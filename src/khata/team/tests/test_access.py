@@ -69,21 +69,3 @@ def test_get_visible_or_404_hides_existence(manager, tokens):
         with pytest.raises(NotFound):
             get_visible_or_404(manager, ApiToken, missing)
 
-
-def test_records_under_a_deleted_company_are_hidden_with_it(manager, head):
-    from khata.clients.models import Address, Contact
-    from khata.clients.services import company_delete, company_restore
-    from khata.clients.tests.factories import CompanyFactory, ContactFactory
-
-    company = CompanyFactory(owner=manager)
-    contact = ContactFactory(company=company)
-    Address.objects.create(company=company, line1="x")
-
-    company_delete(by=manager, company=company)
-
-    for user in (manager, head):
-        assert not visible_to(user, Contact.objects.all()).exists()
-        assert not visible_to(user, Address.objects.all()).exists()
-        assert not can(user, "change", contact)
-    company_restore(by=manager, company=type(company).all_objects.get(pk=company.pk))
-    assert visible_to(manager, Contact.objects.all()).get() == contact
