@@ -170,3 +170,12 @@ def test_an_unreachable_queue_is_one_clear_line(fresh_home):
 
     assert result.returncode == 1 and "Traceback" not in result.stderr
     assert result.stderr.startswith("khata: cannot reach the task queue (KHATA_TASKS)")
+
+
+def test_demo_refuses_a_database_with_real_users(fresh_home):
+    assert khata("migrate", env=fresh_home).returncode == 0
+    khata("user", "add", "asha@firm.in", "--role", "head", env=fresh_home)
+
+    result = khata("demo", "--no-serve", env=fresh_home)
+
+    assert result.returncode == 1 and "real users" in result.stderr

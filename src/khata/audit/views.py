@@ -9,7 +9,7 @@ from django.views.decorators.vary import vary_on_headers
 
 from khata.clients.choices import Lifecycle
 from khata.clients.selectors import data_health, freshness_days
-from khata.clients.services import freshness_rule_set
+from khata.clients.services import freshness_rules_set
 from khata.core.choices import ChangeAction
 from khata.team.selectors import changes_visible, users_visible
 
@@ -75,13 +75,15 @@ def data_health_view(request):
 @require_POST
 def freshness_rules_view(request):
     """The head sets how long data stays fresh per lifecycle."""
+    days, bad = {}, False
+    for value in Lifecycle.values:
+        raw = request.POST.get(f"days-{value}", "").strip()
+        bad = bad or (raw != "" and not raw.isdigit())
+        days[value] = int(raw) if raw.isdigit() else None
     try:
-        for value in Lifecycle.values:
-            raw = request.POST.get(f"days-{value}", "").strip()
-            if not raw.isdigit() and raw:
-                raise ValidationError({"max_age_days": [_("Days must be a whole number.")]})
-            freshness_rule_set(by=request.user, lifecycle=value,
-                               max_age_days=int(raw) if raw else None)
+        if bad:
+            raise ValidationError({"max_age_days": [_("Days must be a whole number.")]})
+        freshness_rules_set(by=request.user, days=days)
     except ValidationError as error:
         messages.error(request, " ".join(error.messages))
     else:

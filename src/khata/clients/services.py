@@ -241,6 +241,8 @@ def company_create(*, by: User, data: dict) -> Company:
 def company_update(*, by: User, company: Company, data: dict) -> Company:
     """Change the fields given in `data` (others stay as they are); records old and new values."""
     ensure(by, "change", company)
+    if data.get("owner", "missing") in (None, ""):
+        data = {key: value for key, value in data.items() if key != "owner"}  # no change
     cleaned, errors = _clean_company(by=by, data=data, company=company)
     if errors:
         raise ValidationError(errors)
@@ -414,7 +416,10 @@ def company_merge(*, by: User, survivor: Company, other: Company,
     """Make two duplicates one: `survivor` keeps its fields except those in `take_from_other`,
     gains `other`'s related records and needs; `other` is hidden. `company_merge_undo` reverts.
     """
+    from django.contrib.contenttypes.models import ContentType
+
     from khata.clients.models import Merge
+    from khata.core.models import Change
 
     ensure(by, "change", survivor)
     ensure(by, "change", other)
@@ -430,14 +435,25 @@ def company_merge(*, by: User, survivor: Company, other: Company,
         if name == "website":
             survivor.domain = other.domain
     survivor.save()
-    moved = {}
+    after = snapshot(survivor, MERGE_FIELDS + ["domain"])
+    moved, log = {}, []
+    message = _("moved from %(other)s to %(name)s (merge)") % {
+        "other": other.display_name, "name": survivor.display_name}
     for relation in _related_foreign_keys():
         model, field_name = relation.related_model, relation.field.name
         manager = getattr(model, "all_objects", model._default_manager)
-        ids = list(manager.filter(**{field_name: other}).values_list("pk", flat=True))
-        if ids:
-            manager.filter(pk__in=ids).update(**{field_name: survivor})
-            moved[f"{model._meta.label}.{field_name}"] = ids
+        rows = list(manager.filter(**{field_name: other}))
+        if rows:
+            manager.filter(pk__in=[row.pk for row in rows]).update(
+                **{field_name: survivor}, **({"updated_at": timezone.now()}
+                                            if hasattr(model, "updated_at") else {}))
+            moved[f"{model._meta.label}.{field_name}"] = [row.pk for row in rows]
+            content_type = ContentType.objects.get_for_model(model)
+            log += [Change(actor=by, action=ChangeAction.UPDATE, content_type=content_type,
+                           object_id=str(row.pk), object_repr=str(row)[:200],
+                           changes={field_name: [other.pk, survivor.pk]}, message=message)
+                    for row in rows]
+    Change.objects.bulk_create(log)  # each moved record's timeline says where it went
     linked = list(other.linked_contacts.values_list("pk", flat=True))
     if linked:
         survivor.linked_contacts.add(*linked)
@@ -449,8 +465,12 @@ def company_merge(*, by: User, survivor: Company, other: Company,
     other.deleted_at = timezone.now()
     other.merged_into = survivor
     other.save(update_fields=["deleted_at", "merged_into", "updated_at"])
-    merge = Merge.objects.create(survivor=survivor, merged=other, by=by,
-                                 survivor_before=before, moved=moved, needs_added=needs_added)
+    merge = Merge.objects.create(
+        survivor=survivor, merged=other, by=by, moved=moved, needs_added=needs_added,
+        # Only the fields the merge changed, as [before, after]: undo puts back those still
+        # holding the merged value, and leaves later edits alone.
+        survivor_before={name: [before[name], after[name]] for name in before
+                         if before[name] != after[name]})
     record_change(actor=by, obj=survivor, before=before,
                   message=_("merged with %(name)s (#%(id)s)") % {"name": other.display_name,
                                                                  "id": other.pk})
@@ -462,28 +482,40 @@ def company_merge(*, by: User, survivor: Company, other: Company,
 
 @transaction.atomic
 def company_merge_undo(*, by: User, merge) -> Company:
-    """Split a merge again: the survivor's old values come back, moved records go home."""
+    """Split a merge again: the fields it changed come back (unless edited since), and the
+    records it moved go home (those still at the survivor)."""
     from django.apps import apps
 
-    survivor = Company.all_objects.select_for_update().get(pk=merge.survivor_id)
-    other = Company.all_objects.get(pk=merge.merged_id)
-    ensure(by, "change", survivor)
+    from khata.clients.models import Merge
+
+    merge = Merge.objects.select_for_update().get(pk=merge.pk)
     if merge.undone_at is not None:
         raise ValidationError({"merge": [_("This merge was already undone.")]})
-    before = snapshot(survivor, list(merge.survivor_before))
-    for name, value in merge.survivor_before.items():
-        field = Company._meta.get_field(name)
-        setattr(survivor, field.attname, field.to_python(value) if value is not None else None)
+    survivor = Company.all_objects.get(pk=merge.survivor_id)
+    other = Company.all_objects.get(pk=merge.merged_id)
+    ensure(by, "change", survivor)
+    ensure(by, "change", other)
+    if survivor.deleted_at is not None:
+        raise ValidationError({"merge": [_("The surviving company was deleted or merged "
+                                           "since; bring it back first.")]})
+    current = snapshot(survivor, list(merge.survivor_before))
+    before = dict(current)
+    for name, (old, new) in merge.survivor_before.items():
+        if current[name] == new:  # not edited since the merge
+            field = Company._meta.get_field(name)
+            setattr(survivor, field.attname, field.to_python(old) if old is not None else None)
     survivor.save()
     for key, ids in merge.moved.items():
         label, field_name = key.rsplit(".", 1)
         model = apps.get_model(label)
         if field_name == "also_at":
-            other.linked_contacts.add(*ids)
-            survivor.linked_contacts.remove(*ids)
+            still = list(survivor.linked_contacts.filter(pk__in=ids).values_list("pk",
+                                                                                 flat=True))
+            other.linked_contacts.add(*still)
+            survivor.linked_contacts.remove(*still)
             continue
         manager = getattr(model, "all_objects", model._default_manager)
-        manager.filter(pk__in=ids).update(**{field_name: other})
+        manager.filter(pk__in=ids, **{field_name: survivor}).update(**{field_name: other})
     survivor.needs.remove(*merge.needs_added)
     other.deleted_at = None
     other.merged_into = None
@@ -660,3 +692,11 @@ def contact_link(*, by: User, contact: Contact, company: Company, linked: bool =
     record_change(actor=by, obj=contact, before={}, action=ChangeAction.UPDATE,
                   extra={"also_at": [before, after]})
     return contact
+
+
+@transaction.atomic
+def freshness_rules_set(*, by: User, days: dict[str, int | None]):
+    """Set several lifecycles' freshness at once: all of them, or none if one is wrong."""
+    ensure(by, "manage_team")
+    return [freshness_rule_set(by=by, lifecycle=lifecycle, max_age_days=value)
+            for lifecycle, value in days.items()]

@@ -59,8 +59,15 @@ from khata.team.selectors import managers_active, users_visible
 PAGE_SIZE = 50
 
 
-def _owners(user):
-    return list(users_visible(user=user).filter(is_active=True)) if is_head(user) else None
+def _owners(user, current=None):
+    """Who the head may give a company to; the current owner stays listed even if inactive,
+    so saving the form never reassigns a company by accident."""
+    if not is_head(user):
+        return None
+    owners = list(users_visible(user=user).filter(is_active=True))
+    if current is not None and current not in owners:
+        owners.insert(0, current)
+    return owners
 
 
 def company_export_view(request):
@@ -126,7 +133,8 @@ def company_edit_view(request, pk: int):
     initial.update(industry=company.industry.code if company.industry else "",
                    owner=str(company.owner_id),
                    needs=", ".join(need.name for need in company.needs.all()))
-    form = CompanyForm(request.POST or None, initial=initial, owners=_owners(request.user))
+    form = CompanyForm(request.POST or None, initial=initial,
+                       owners=_owners(request.user, current=company.owner))
     if request.method == "POST" and form.is_valid():
         try:
             company_update(by=request.user, company=company, data=form.service_data())
@@ -327,7 +335,8 @@ def saved_view_delete_view(request, pk: int):
 def company_bulk_view(request):
     """One action on the ticked companies (only those in the user's reach are touched)."""
     ids = [int(pk) for pk in request.POST.getlist("ids") if pk.isdigit()]
-    companies = list(visible_to(request.user, Company.objects.filter(pk__in=ids)))
+    companies = list(visible_to(request.user, Company.objects.filter(pk__in=ids))
+                     .select_related("owner", "industry").prefetch_related("needs"))
     back = f"{reverse('clients:companies')}?{request.POST.get('query', '')}"
     action = request.POST.get("action")
     if not companies:

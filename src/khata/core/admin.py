@@ -10,6 +10,9 @@ class ChangeAdmin(admin.ModelAdmin):
     list_select_related = ["actor", "on_behalf_of"]
     search_fields = ["object_repr", "message"]
 
+    def has_add_permission(self, request):
+        return False  # only services write the change log
+
     def has_change_permission(self, request, obj=None):
         return False  # the change log is append-only
 

@@ -100,3 +100,29 @@ def test_someone_elses_merge_pages_are_404(manager_client, other_manager, pair):
     assert manager_client.get(f"/companies/{theirs.pk}/merge/").status_code == 404
     assert manager_client.get(f"/companies/{survivor.pk}/merge/",
                               {"with": theirs.pk}).status_code == 404
+
+
+def test_undo_keeps_later_edits_and_records_moved_rows(manager, pair):
+    from khata.clients.services import company_update
+
+    survivor, other = pair
+    moved = other.contacts.first()
+    merge = company_merge(by=manager, survivor=survivor, other=other,
+                          take_from_other={"region", "employees"})
+    assert "merge" in last_change(moved).message
+    company_update(by=manager, company=survivor, data={"employees": 90000})
+
+    company_merge_undo(by=manager, merge=merge)
+
+    survivor.refresh_from_db()
+    assert survivor.region == "" and survivor.employees == 90000  # the later edit stays
+
+
+def test_a_merged_company_comes_back_only_by_undo(manager, pair):
+    from khata.clients.services import company_restore
+
+    survivor, other = pair
+    company_merge(by=manager, survivor=survivor, other=other)
+
+    with pytest.raises(ValidationError):
+        company_restore(by=manager, company=Company.all_objects.get(pk=other.pk))

@@ -24,12 +24,21 @@ class Command(BaseCommand):
         parser.add_argument("--seed", type=int, default=42, help="random seed (default 42)")
         parser.add_argument("--no-serve", action="store_true",
                             help="only prepare the data; start neither worker nor server")
+        parser.add_argument("--force", action="store_true",
+                            help="add demo data even to a database that has real users")
 
-    def handle(self, *args, host, port, companies, seed, no_serve, **options):
+    def handle(self, *args, host, port, companies, seed, no_serve, force, **options):
         if companies < 0:
             raise CommandError("--companies cannot be negative.")
         self.stdout.write("Preparing the database…")
         call_command("migrate", interactive=False, verbosity=0)
+        real_users = User.objects.exclude(email__in=[DEMO_HEAD, *DEMO_MANAGERS]).exclude(
+            email__endswith="@example.com")
+        if real_users.exists() and not User.objects.filter(email=DEMO_HEAD).exists() \
+                and not force:
+            raise CommandError("This database has real users; demo accounts with published "
+                               "passwords do not belong there. Point KHATA_HOME or "
+                               "KHATA_DATABASE_URL elsewhere, or add --force.")
         if User.objects.filter(email=DEMO_HEAD).exists():
             self.stdout.write("Demo data is already there (delete KHATA_HOME to start afresh).")
             self._reset_demo_passwords()
