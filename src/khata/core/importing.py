@@ -214,7 +214,7 @@ def execute(job: ImportJob, *, progress: Callable[[int, int], None] | None = Non
     # Claim the job: a double click, or the UI and the API at once, import it only once.
     claimed = ImportJob.objects.filter(
         pk=job.pk, status__in=[ImportStatus.UPLOADED, ImportStatus.QUEUED]).update(
-        status=ImportStatus.RUNNING, processed_rows=0)
+        status=ImportStatus.RUNNING, processed_rows=0, updated_at=timezone.now())
     if not claimed:
         job.refresh_from_db()
         return job
@@ -250,6 +250,7 @@ def _execute(job, importer, table, progress) -> ImportJob:
                 rejected.append(row)
         job.processed_rows = min(start + CHUNK, job.total_rows)
         ImportJob.objects.filter(pk=job.pk).update(
+            updated_at=timezone.now(),
             processed_rows=job.processed_rows, total_rows=job.total_rows,
             created=counts["create"], updated=counts["update"],
             skipped=counts["skip"], rejected=counts["reject"])
@@ -274,3 +275,13 @@ def _fail(job: ImportJob, message: str) -> ImportJob:
     job.finished_at = timezone.now()
     job.save(update_fields=["status", "error", "finished_at"])
     return job
+
+
+def fail_stalled_imports(*, stalled_after) -> int:
+    """Imports whose worker died mid-file: mark them failed so the user can run the file
+    again (rows already imported are found as duplicates, so nothing is doubled)."""
+    cutoff = timezone.now() - stalled_after
+    return ImportJob.objects.filter(status=ImportStatus.RUNNING, updated_at__lt=cutoff).update(
+        status=ImportStatus.FAILED, finished_at=timezone.now(),
+        error=_("The import stopped (its worker went away). The rows imported so far are "
+                "kept; upload the file again to finish it — nothing will be doubled."))

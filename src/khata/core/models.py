@@ -134,6 +134,7 @@ class ImportJob(models.Model):
                               on_delete=models.SET_NULL, related_name="+",
                               help_text=_("Whose portfolio new records join."))
     created_at = models.DateTimeField(auto_now_add=True)
+    updated_at = models.DateTimeField(auto_now=True)  # progress writes it too: a heartbeat
     finished_at = models.DateTimeField(null=True, blank=True)
     status = models.CharField(max_length=20, choices=ImportStatus.choices,
                               default=ImportStatus.UPLOADED)

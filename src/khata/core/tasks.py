@@ -6,6 +6,7 @@ from django.conf import settings
 from huey import crontab
 from huey.contrib.djhuey import HUEY, close_db
 
+from khata.core.importing import fail_stalled_imports
 from khata.core.tasks_backend import sweep_stuck_runs
 
 
@@ -14,7 +15,8 @@ from khata.core.tasks_backend import sweep_stuck_runs
 def sweep_stuck_runs_periodically() -> dict[str, int]:
     """Every minute: re-queue lost or stuck background work, fail what keeps getting stuck."""
     options = settings.TASKS["default"].get("OPTIONS", {})
-    return sweep_stuck_runs(
-        stuck_after=timedelta(seconds=options.get("stuck_after_seconds", 900)),
-        max_attempts=options.get("max_attempts", 3),
-    )
+    stuck_after = timedelta(seconds=options.get("stuck_after_seconds", 900))
+    outcome = sweep_stuck_runs(stuck_after=stuck_after,
+                               max_attempts=options.get("max_attempts", 3))
+    outcome["stalled_imports"] = fail_stalled_imports(stalled_after=stuck_after)
+    return outcome

@@ -217,3 +217,20 @@ def test_contacts_without_email_are_not_imported_twice(manager):
 
     assert (again.created, again.skipped) == (0, 1)
     assert Contact.objects.count() == 1
+
+
+def test_an_import_whose_worker_died_is_failed_and_can_run_again(manager):
+    from datetime import timedelta
+
+    from django.utils import timezone
+
+    from khata.core.importing import fail_stalled_imports
+    from khata.core.models import ImportJob
+
+    job = import_start(by=manager, kind="companies", filename="x.csv", data=b"name\nX\n")
+    ImportJob.objects.filter(pk=job.pk).update(status="running")
+    ImportJob.objects.filter(pk=job.pk).update(updated_at=timezone.now() - timedelta(hours=1))
+
+    assert fail_stalled_imports(stalled_after=timedelta(minutes=15)) == 1
+    job.refresh_from_db()
+    assert job.status == "failed" and "upload the file again" in job.error

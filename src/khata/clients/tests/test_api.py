@@ -159,3 +159,20 @@ def test_addresses_and_links_through_the_api(api, manager, other_manager):
     assert api.post(f"/contacts/{contact.pk}/links", {"company": theirs.pk}).status_code == 404
     assert api.delete(f"/contacts/{contact.pk}/links/{partner.pk}").json()["also_at"] == []
     assert api.delete(f"/addresses/{address_id}").status_code == 204
+
+
+def test_contact_and_product_lists_run_a_fixed_number_of_queries(
+    api, manager, head, django_assert_max_num_queries
+):
+    from khata.catalog.services import product_create
+
+    for _ in range(30):
+        ContactFactory(company=CompanyFactory(owner=manager))
+    for index in range(20):
+        product_create(by=head, data={"sku": f"S{index}", "name": f"P{index}",
+                                      "target_industries": ["C"]})
+
+    with django_assert_max_num_queries(8):
+        assert api.get("/contacts", {"limit": 100}).json()["count"] == 30
+    with django_assert_max_num_queries(8):
+        assert api.get("/products", {"limit": 100}).json()["count"] == 20

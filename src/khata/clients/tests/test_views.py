@@ -224,3 +224,19 @@ def test_addresses_and_links_on_the_pages(manager_client, manager):
     failed = manager_client.post(f"/contacts/{contact.pk}/links/", {"company": "Nobody"},
                                  follow=True)
     assert "exact name of one company" in failed.text
+
+
+def test_contact_and_product_pages_run_a_fixed_number_of_queries(
+    manager_client, manager, head, django_assert_max_num_queries
+):
+    from khata.catalog.services import product_create
+
+    for _ in range(40):
+        ContactFactory(company=CompanyFactory(owner=manager))
+    for index in range(25):
+        product_create(by=head, data={"sku": f"S{index}", "name": f"P{index}"})
+
+    with django_assert_max_num_queries(8):
+        assert manager_client.get("/contacts/").status_code == 200
+    with django_assert_max_num_queries(8):
+        assert manager_client.get("/products/").status_code == 200
