@@ -60,6 +60,7 @@ class CompanyImporter(Importer):
         "notes": _("Notes"),
     }
     required = ("display_name",)
+    tables = ("clients_company", "clients_company_needs", "core_change")
     synonyms = {
         "display_name": ("name", "company", "company name", "account name", "account",
                          "organization", "organisation", "organization name", "firm"),
@@ -231,6 +232,7 @@ class ContactImporter(Importer):
         "email_consent": _("E-mail consent"), "notes": _("Notes"),
     }
     required = ("company",)
+    tables = ("clients_contact", "clients_consent", "clients_company", "core_change")
     synonyms = {
         "name": ("full name", "contact name", "contact", "display name", "formatted name"),
         "first_name": ("firstname", "given name"),

@@ -15,6 +15,8 @@ from django.db import transaction
 from django.utils.module_loading import autodiscover_modules
 from faker import Faker
 
+from khata.core.maintenance import refresh_statistics
+
 # Indian English and Hindi (Devanagari) first; the others make an international client list.
 DEMO_LOCALES = ["en_IN", "hi_IN", "en_GB", "en_US", "de_DE"]
 DEMO_PASSWORDS = {"head": "khata-head-demo", "manager": "khata-manager-demo"}
@@ -85,4 +87,5 @@ def build_demo(*, seed: int = 42, companies: int = 200, log: Callable[[str], Non
         ctx.fake.seed_instance(step_seed)
         with transaction.atomic():
             step(ctx)
+    refresh_statistics()
     return ctx

@@ -21,12 +21,14 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from khata.core.choices import DuplicateAction, ImportStatus
+from khata.core.maintenance import refresh_statistics
 from khata.core.models import ImportJob
 from khata.core.tables import Table, TableError, read_table, write_csv
 
 logger = logging.getLogger(__name__)
 
 CHUNK = 1000
+BIG_IMPORT = 10_000  # rows created; past this the planner is told about them (ANALYZE)
 PREVIEW_ROWS = 50
 
 
@@ -56,6 +58,7 @@ class Importer:
     label = ""
     fields: dict[str, str] = {}  # field → label shown in the mapping
     required: tuple[str, ...] = ()
+    tables: tuple[str, ...] = ()  # database tables a big import fills (for ANALYZE)
     synonyms: dict[str, tuple[str, ...]] = {}  # field → header names from other CRMs
 
     def read(self, data: bytes, filename: str) -> Table:
@@ -266,6 +269,8 @@ def _execute(job, importer, table, progress) -> ImportJob:
     job.status = ImportStatus.DONE
     job.finished_at = timezone.now()
     job.save()
+    if job.created >= BIG_IMPORT:
+        refresh_statistics(*importer.tables)
     return job
 
 
