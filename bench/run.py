@@ -23,6 +23,7 @@ from __future__ import annotations
 import argparse
 import datetime as dt
 import http.client
+import io
 import json
 import math
 import os
@@ -33,6 +34,7 @@ import signal
 import socket
 import subprocess
 import sys
+import tarfile
 import tempfile
 import threading
 import time
@@ -66,11 +68,20 @@ ENDPOINTS: list[Endpoint] = [
     Endpoint("health check", "/healthz"),
     Endpoint("API: me", "/api/v1/me", auth="token"),
     Endpoint("API: my tokens", "/api/v1/tokens", auth="token"),
+    Endpoint("API: companies, 1st page (head)", "/api/v1/companies", auth="token", user="head"),
+    Endpoint("API: company search 'mann' (head)", "/api/v1/companies?q=mann", auth="token",
+             user="head"),
+    Endpoint("API: company search 'patel' (head)", "/api/v1/companies?q=patel", auth="token",
+             user="head"),
+    Endpoint("API: company search 'mann' (manager)", "/api/v1/companies?q=mann", auth="token"),
+    Endpoint("API: company 1 (head)", "/api/v1/companies/1", auth="token", user="head"),
     Endpoint("page: Today (manager)", "/", auth="session"),
     Endpoint("page: Today (head)", "/", auth="session", user="head"),
+    Endpoint("page: companies (manager)", "/companies/", auth="session"),
+    Endpoint("page: company search 'mann' (head)", "/companies/?q=mann", auth="session",
+             user="head"),
+    Endpoint("page: company 1 (head)", "/companies/1/", auth="session", user="head"),
     Endpoint("page: change log (head)", "/audit/", auth="session", user="head"),
-    # When companies arrive, e.g.:
-    # Endpoint("API: company search", "/api/v1/companies?q=sha", auth="token", user="head"),
 ]
 
 DEMO_ACCOUNTS = {
@@ -116,9 +127,52 @@ def recreate_postgres(url: str, *, drop_only: bool = False) -> None:
             conn.execute(sql.SQL("CREATE DATABASE {}").format(sql.Identifier(name)))
 
 
-def khata_env(home: Path, database_url: str) -> dict[str, str]:
+def snapshot_source(source: str, into: Path) -> str:
+    """Copy Khata's code so that edits made during a run cannot change what is measured.
+
+    `worktree` copies src/ as it is now; anything else is a git revision (`git archive`).
+    Returns the revision measured. The child processes import the copy (PYTHONPATH comes
+    before the editable install's path)."""
+    if source == "worktree":
+        shutil.copytree(REPO / "src", into / "src",
+                        ignore=shutil.ignore_patterns("__pycache__", "*.pyc", "tests"))
+        return source_revision()
+    try:
+        commit = subprocess.run(["git", "rev-parse", "--short", source], cwd=REPO, text=True,
+                                capture_output=True, check=True, timeout=30).stdout.strip()
+        archive = subprocess.run(["git", "archive", "--format=tar", commit, "src"], cwd=REPO,
+                                 capture_output=True, check=True, timeout=120).stdout
+    except subprocess.CalledProcessError as exc:
+        raise SystemExit(f"bench: cannot read the revision {source!r}: "
+                         f"{exc.stderr.decode(errors='replace').strip()}") from exc
+    with tarfile.open(fileobj=io.BytesIO(archive)) as tar:
+        tar.extractall(into, filter="data")
+    return commit
+
+
+def analyze_database(db: str, database_url: str) -> None:
+    """Give the query planner statistics of the generated data, as PostgreSQL's autovacuum
+    would soon after a bulk load (SQLite has no such thing: only when asked to)."""
+    if db == "postgres":
+        import psycopg
+
+        with psycopg.connect(local_only(database_url).geturl(), autocommit=True) as conn:
+            conn.execute("ANALYZE")
+    else:
+        import sqlite3
+
+        conn = sqlite3.connect(database_url.removeprefix("sqlite:///"))
+        try:
+            conn.execute("ANALYZE")
+        finally:
+            conn.close()
+
+
+def khata_env(home: Path, database_url: str, source: Path) -> dict[str, str]:
     env = dict(os.environ)
     env.update({
+        "PYTHONPATH": os.pathsep.join(filter(None, [str(source / "src"),
+                                                    os.environ.get("PYTHONPATH")])),
         "KHATA_HOME": str(home),
         "KHATA_DATABASE_URL": database_url,
         "KHATA_DEBUG": "0",
@@ -144,21 +198,33 @@ FACTS_SCRIPT = r"""
 import json, platform, django
 django.setup()
 import granian
+import khata
 from django.apps import apps
 from django.db import connection
 rows = {}
+tables = set(connection.introspection.table_names())
 for model in apps.get_models():
-    if model.__module__.startswith("khata.") and not model._meta.proxy:
-        rows[model._meta.label] = model._base_manager.count()
+    meta = model._meta
+    if model.__module__.startswith("khata.") and meta.managed and not meta.proxy \
+            and meta.db_table in tables:
+        rows[meta.label] = model._base_manager.count()
 with connection.cursor() as cursor:
     if connection.vendor == "sqlite":
         cursor.execute("select sqlite_version()")
         database = "SQLite " + cursor.fetchone()[0]
+        statistics = "sqlite_stat1" in tables
     else:
         cursor.execute("show server_version")
         database = "PostgreSQL " + cursor.fetchone()[0].split()[0]
+        cursor.execute("show autovacuum")
+        database += " (autovacuum " + cursor.fetchone()[0] + ")"
+        cursor.execute("select count(*) from pg_stat_user_tables where relname = 'team_user' and "
+                       "coalesce(last_analyze, last_autoanalyze) is not null")
+        statistics = cursor.fetchone()[0] > 0
 print(json.dumps({"python": platform.python_version(), "django": django.get_version(),
-                  "granian": granian.__version__, "database": database, "rows": rows}))
+                  "granian": granian.__version__, "database": database, "rows": rows,
+                  "planner_statistics": statistics,
+                  "khata_path": khata.__file__}))
 """
 
 
@@ -169,6 +235,19 @@ def system_facts(env: dict) -> dict:
     if done.returncode != 0:
         raise SystemExit(f"bench: could not read the data size:\n{done.stderr}")
     return json.loads(done.stdout.strip().splitlines()[-1])
+
+
+def source_revision() -> str:
+    """The commit measured, marked when the working tree had uncommitted changes."""
+    try:
+        commit = subprocess.run(["git", "rev-parse", "--short", "HEAD"], cwd=REPO, text=True,
+                                capture_output=True, check=True, timeout=30).stdout.strip()
+        dirty = subprocess.run(["git", "status", "--porcelain", "--untracked-files=no"],
+                               cwd=REPO, text=True, capture_output=True, check=True,
+                               timeout=30).stdout.strip()
+    except (OSError, subprocess.SubprocessError):
+        return "unknown"
+    return f"{commit}+changes" if dirty else commit
 
 
 def machine_facts() -> dict:
@@ -250,6 +329,9 @@ def machine_busy_cpu() -> float:
     return (sum(fields[:8]) - idle) / os.sysconf("SC_CLK_TCK")
 
 
+PG_BACKEND_TITLE = re.compile(r"\S+ (\S+) (?:[\w.:-]+\(\d+\)|\[local\])")
+
+
 @dataclass
 class CpuSnapshot:
     """CPU seconds used so far: the whole machine busy, this script, the server's process
@@ -259,6 +341,7 @@ class CpuSnapshot:
     bench: float
     server: float
     database: float
+    per_process: dict[int, float] = field(default_factory=dict)
 
     @classmethod
     def take(cls, server_pid: int, pg_database: str | None) -> CpuSnapshot:
@@ -273,29 +356,39 @@ class CpuSnapshot:
                 fields = stat[stat.rindex(")") + 2:].split()
                 seconds = (int(fields[11]) + int(fields[12])) / tick
                 if pg_database and stat[stat.index("(") + 1:stat.rindex(")")] == "postgres":
-                    # a backend's title reads "postgres: USER DATABASE HOST(PORT) STATE"
-                    title = (entry / "cmdline").read_bytes().replace(b"\0", b" ").split()
-                    if len(title) > 2 and title[2].decode(errors="replace") == pg_database:
+                    # a backend's title: "postgres: [CLUSTER: ]USER DATABASE HOST(PORT) STATE"
+                    title = (entry / "cmdline").read_bytes().replace(b"\0", b" ").decode(
+                        errors="replace")
+                    match = PG_BACKEND_TITLE.search(title)
+                    if match and match.group(1) == pg_database:
                         database += seconds
             except (OSError, ValueError, IndexError):
                 continue
             parent[int(entry.name)] = int(fields[1])
             used[int(entry.name)] = seconds
-        server = 0.0
+        server, per_process = 0.0, {}
         for pid, seconds in used.items():
             node, hops = pid, 0
             while node and node != server_pid and hops < 64:
                 node, hops = parent.get(node, 0), hops + 1
             if node == server_pid:
                 server += seconds
-        return cls(busy=busy, bench=sum(os.times()[:2]), server=server, database=database)
+                per_process[pid] = seconds
+        return cls(busy=busy, bench=sum(os.times()[:2]), server=server, database=database,
+                   per_process=per_process)
 
-    def since(self, earlier: CpuSnapshot, seconds: float) -> dict[str, int]:
+    def since(self, earlier: CpuSnapshot, seconds: float) -> dict:
         """% of one core each part used between `earlier` and this snapshot."""
         parts = {"server": self.server - earlier.server, "bench": self.bench - earlier.bench,
                  "database": self.database - earlier.database}
         parts["other"] = max(0.0, self.busy - earlier.busy - sum(parts.values()))
-        return {name: round(100 * value / max(seconds, 1e-9)) for name, value in parts.items()}
+        shares = {name: round(100 * value / max(seconds, 1e-9)) for name, value in parts.items()}
+        # how the server's CPU split over its processes (keep-alive connections stay with the
+        # worker that accepted them, so 8 clients are not always 4 + 4)
+        shares["server_processes"] = sorted(
+            (round(100 * (used - earlier.per_process.get(pid, 0.0)) / max(seconds, 1e-9))
+             for pid, used in self.per_process.items()), reverse=True)
+        return shares
 
 
 # --- signing in -------------------------------------------------------------------------------
@@ -457,6 +550,7 @@ def measure_once(port: int, endpoint: Endpoint, headers: dict, *, clients: int, 
         "max_ms": round(latencies[-1] * 1000, 2) if latencies else None,
         "server_cpu_pct": cpu["server"], "db_cpu_pct": cpu["database"],
         "bench_cpu_pct": cpu["bench"], "other_cpu_pct": cpu["other"],
+        "server_cpu_by_process_pct": cpu["server_processes"],
         "other_cpu_before_pct": None if quiet_before is None else round(quiet_before),
     }
 
@@ -484,22 +578,32 @@ def markdown_section(report: dict) -> str:
     rows = facts["rows"]
     companies = next((n for label, n in rows.items() if label.endswith(".Company")), None)
     users = rows.get("team.User")
-    size = (f"`--companies {meta['companies']:,}` (seed {meta['seed']}): "
+    size = (f"`khata demo --companies {meta['companies']} --seed {meta['seed']}`: "
             f"{users if users is not None else '?':,} users, "
             + (f"{companies:,} companies, " if companies is not None
                else "no companies table yet, ")
             + f"{sum(rows.values()):,} rows in all Khata tables")
     threads = sorted({cell["threads"] for cell in report["cells"]})
+    disturbed = sum(1 for cell in report["cells"] if cell["other_cpu_pct"] > meta["quiet_cpu"])
     lines = [
-        f"**{facts['database']}** · {meta['date']} · {machine['nproc']} cores "
-        f"({machine['cpu']}), {machine['ram_gib']} GiB RAM · Python {facts['python']}, "
-        f"Django {facts['django']}, granian {facts['granian']} · `khata serve --workers "
-        f"{meta['workers']} --threads {','.join(map(str, threads))}` · data: {size} "
-        f"(generated in {meta['demo_seconds']:.0f} s) · {meta['duration']:g} s per cell after "
-        f"{meta['warmup']:g} s warm-up; load average before the run "
-        f"{meta['load_before'][0]:.2f} · client and server on the same machine "
-        "(CPU columns: % of one core during the cell; *db* is the PostgreSQL backends of the "
-        "benchmark database, *other* is everything else running on the machine)",
+        f"**{facts['database']}**, measured {meta['date']} on Khata {meta['revision']} by "
+        "`bench/run.py`",
+        "",
+        f"- machine: {machine['nproc']} cores ({machine['cpu']}), {machine['ram_gib']} GiB RAM, "
+        f"Linux {machine['kernel']}; load average {meta['load_before'][0]:.2f} before the run; "
+        "the load generator runs on the same machine",
+        f"- software: Python {facts['python']}, Django {facts['django']}, granian "
+        f"{facts['granian']}; `khata serve --workers {meta['workers']} --threads "
+        f"{','.join(map(str, threads))}`",
+        f"- data: {size} (generated in {meta['demo_seconds']:.0f} s; "
+        + {True: "planner statistics gathered", False: "no planner statistics",
+           None: "planner statistics not recorded"}[facts.get("planner_statistics")]
+        + (", `ANALYZE` run by the benchmark" if meta.get("analyzed") else "") + ")",
+        f"- load: closed loop, {meta['duration']:g} s per cell after {meta['warmup']:g} s of "
+        f"warm-up; CPU columns in % of one core: *server* is granian and its workers, *db* the "
+        f"PostgreSQL backends of the benchmark database, *bench* the load generator, *other* "
+        f"everything else on the machine ({disturbed} of {len(report['cells'])} cells had other "
+        f"work above {meta['quiet_cpu']:g}%)",
         "",
     ]
     head = ["endpoint", "clients", "requests", "errors", "req/s", "p50 ms", "p95 ms", "p99 ms",
@@ -565,16 +669,24 @@ def bench_database(db: str, args) -> dict:
     else:
         database_url = f"sqlite:///{home / 'khata.sqlite3'}"
         args.pg_database = None
-    env = khata_env(home, database_url)
     log(f"\n== {db}: KHATA_HOME={home}")
     try:
+        revision = snapshot_source(args.source, home / "source")
+        env = khata_env(home, database_url, home / "source")
+        log(f"measuring Khata {revision} (a copy in {home / 'source'})")
         log(f"generating data: khata demo --no-serve --companies {args.companies} "
             f"--seed {args.seed}")
         began = time.perf_counter()
         khata(env, "demo", "--no-serve", "--companies", str(args.companies),
               "--seed", str(args.seed))
         demo_seconds = time.perf_counter() - began
+        analyze = args.analyze == "yes" or (args.analyze == "auto" and db == "postgres")
+        if analyze:
+            log("ANALYZE (planner statistics of the new data)")
+            analyze_database(db, database_url)
         facts = system_facts(env)
+        if not facts["khata_path"].startswith(str(home)):
+            raise SystemExit(f"bench: the copy of the code is not used ({facts['khata_path']})")
         log(f"  {facts['database']}; rows: {facts['rows']}; {demo_seconds:.1f} s")
         users = {endpoint.user for endpoint in args.endpoints}
         tokens = {user: khata(env, "token", "create", DEMO_ACCOUNTS[user][0],
@@ -630,7 +742,9 @@ def bench_database(db: str, args) -> dict:
                      "duration": args.duration, "warmup": args.warmup,
                      "workers": args.workers, "threads": args.threads,
                      "clients": args.clients, "demo_seconds": round(demo_seconds, 1),
-                     "load_before": load_before, "quiet_cpu": args.quiet_cpu,
+                     "load_before": load_before, "revision": revision,
+                     "section": args.section, "analyzed": analyze,
+                     "quiet_cpu": args.quiet_cpu,
                      "quiet_wait": args.quiet_wait, "retries": args.retries},
             "machine": machine_facts(),
             "facts": facts,
@@ -685,11 +799,25 @@ def main(argv: list[str] | None = None) -> None:
                         help="measure a disturbed cell again up to this many times, keep the "
                              "least disturbed attempt (default 2)")
     parser.add_argument("--only", default="",
-                        help="measure only endpoints whose name contains this text")
+                        help="measure only endpoints whose name contains this text (or one of "
+                             "several, comma-separated)")
     parser.add_argument("--pg-url", default=DEFAULT_PG_URL,
                         help=f"PostgreSQL database to drop and recreate (default {DEFAULT_PG_URL})")
     parser.add_argument("--no-write", action="store_true",
                         help="do not touch docs/benchmarks.md (raw JSON is still saved)")
+    parser.add_argument("--section", default="",
+                        help="write the table between <!-- bench:SECTION-DB --> markers instead "
+                             "of <!-- bench:DB --> (e.g. --section threads for a sweep)")
+    parser.add_argument("--analyze", choices=["auto", "yes", "no"], default="auto",
+                        help="run ANALYZE after generating the data: auto does it on PostgreSQL "
+                             "(what autovacuum would do soon after a bulk load), not on SQLite "
+                             "(which never gathers statistics by itself)")
+    parser.add_argument("--source", default="worktree",
+                        help="the code to measure: worktree (a copy of src/ taken at the start, "
+                             "default) or a git revision such as HEAD")
+    parser.add_argument("--render", nargs="+", metavar="JSON", default=[],
+                        help="measure nothing: write the tables of saved results (bench/results/"
+                             "*.json) into docs/benchmarks.md again")
     parser.add_argument("--keep", action="store_true",
                         help="keep KHATA_HOME (and the PostgreSQL database) afterwards")
     args = parser.parse_args(argv)
@@ -700,10 +828,22 @@ def main(argv: list[str] | None = None) -> None:
     if args.companies < 0 or args.duration <= 0 or args.max_requests < 1:
         parser.error("--companies must be ≥ 0, --duration > 0 and --max-requests ≥ 1")
     local_only(args.pg_url)
-    args.endpoints = [e for e in ENDPOINTS if args.only.lower() in e.name.lower()]
+    wanted = [text.strip().lower() for text in args.only.split(",")]
+    args.endpoints = [e for e in ENDPOINTS if any(text in e.name.lower() for text in wanted)]
     if not args.endpoints:
         parser.error(f"no endpoint name contains {args.only!r}")
 
+    if args.render:
+        for path in args.render:
+            report = json.loads(Path(path).read_text())
+            section = report["meta"].get("section", args.section) or args.section
+            db = report["meta"]["db"]
+            key = f"{section}-{db}" if section else db
+            write_doc(key, markdown_section(report))
+            log(f"{path}: table written to {DOC.relative_to(REPO)} (<!-- bench:{key} -->)")
+        return
+    # A terminated run still stops its server and removes its folder and database.
+    signal.signal(signal.SIGTERM, lambda _signum, _frame: sys.exit(143))
     RESULTS_DIR.mkdir(parents=True, exist_ok=True)
     for db in databases:
         report = bench_database(db, args)
@@ -712,8 +852,9 @@ def main(argv: list[str] | None = None) -> None:
         raw.write_text(json.dumps(report, indent=2) + "\n")
         log(f"raw results: {raw.relative_to(REPO)}")
         if not args.no_write:
-            write_doc(db, markdown_section(report))
-            log(f"table written to {DOC.relative_to(REPO)} (<!-- bench:{db} -->)")
+            key = f"{args.section}-{db}" if args.section else db
+            write_doc(key, markdown_section(report))
+            log(f"table written to {DOC.relative_to(REPO)} (<!-- bench:{key} -->)")
 
 
 if __name__ == "__main__":
