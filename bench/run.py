@@ -330,6 +330,7 @@ def machine_busy_cpu() -> float:
 
 
 PG_BACKEND_TITLE = re.compile(r"\S+ (\S+) (?:[\w.:-]+\(\d+\)|\[local\])")
+PG_PARALLEL_TITLE = re.compile(r"parallel worker for PID (\d+)")
 
 
 @dataclass
@@ -347,7 +348,7 @@ class CpuSnapshot:
     def take(cls, server_pid: int, pg_database: str | None) -> CpuSnapshot:
         tick = os.sysconf("SC_CLK_TCK")
         busy = machine_busy_cpu()
-        parent, used, database = {}, {}, 0.0
+        parent, used, backends, helpers, ended = {}, {}, set(), {}, 0.0
         for entry in Path("/proc").iterdir():
             if not entry.name.isdigit():
                 continue
@@ -356,16 +357,25 @@ class CpuSnapshot:
                 fields = stat[stat.rindex(")") + 2:].split()
                 seconds = (int(fields[11]) + int(fields[12])) / tick
                 if pg_database and stat[stat.index("(") + 1:stat.rindex(")")] == "postgres":
-                    # a backend's title: "postgres: [CLUSTER: ]USER DATABASE HOST(PORT) STATE"
+                    # a backend's title: "postgres: [CLUSTER: ]USER DATABASE HOST(PORT) STATE";
+                    # a parallel query helper's: "postgres: [CLUSTER: ]parallel worker for PID N"
                     title = (entry / "cmdline").read_bytes().replace(b"\0", b" ").decode(
                         errors="replace")
                     match = PG_BACKEND_TITLE.search(title)
                     if match and match.group(1) == pg_database:
-                        database += seconds
+                        backends.add(int(entry.name))
+                    elif match := PG_PARALLEL_TITLE.search(title):
+                        helpers[int(entry.name)] = int(match.group(1))
+                    elif not title.startswith("postgres:"):
+                        # the postmaster: what its children used before they ended (parallel
+                        # query workers live for one query, between two snapshots)
+                        ended += (int(fields[13]) + int(fields[14])) / tick
             except (OSError, ValueError, IndexError):
                 continue
             parent[int(entry.name)] = int(fields[1])
             used[int(entry.name)] = seconds
+        database = ended + sum(used[pid] for pid in backends) + sum(
+            used[pid] for pid, leader in helpers.items() if leader in backends)
         server, per_process = 0.0, {}
         for pid, seconds in used.items():
             node, hops = pid, 0
@@ -601,7 +611,8 @@ def markdown_section(report: dict) -> str:
         + (", `ANALYZE` run by the benchmark" if meta.get("analyzed") else "") + ")",
         f"- load: closed loop, {meta['duration']:g} s per cell after {meta['warmup']:g} s of "
         f"warm-up; CPU columns in % of one core: *server* is granian and its workers, *db* the "
-        f"PostgreSQL backends of the benchmark database, *bench* the load generator, *other* "
+        f"PostgreSQL backends of the benchmark database and their parallel workers (and any "
+        f"PostgreSQL process that ended during the cell), *bench* the load generator, *other* "
         f"everything else on the machine ({disturbed} of {len(report['cells'])} cells had other "
         f"work above {meta['quiet_cpu']:g}%)",
         "",
@@ -665,12 +676,14 @@ def bench_database(db: str, args) -> dict:
     if db == "postgres":
         database_url = args.pg_url
         args.pg_database = urllib.parse.urlparse(database_url).path.lstrip("/")
-        recreate_postgres(database_url)
     else:
         database_url = f"sqlite:///{home / 'khata.sqlite3'}"
         args.pg_database = None
     log(f"\n== {db}: KHATA_HOME={home}")
+    server_errors: list[str] = []
     try:
+        if db == "postgres":
+            recreate_postgres(database_url)
         revision = snapshot_source(args.source, home / "source")
         env = khata_env(home, database_url, home / "source")
         log(f"measuring Khata {revision} (a copy in {home / 'source'})")
@@ -733,9 +746,10 @@ def bench_database(db: str, args) -> dict:
                 server.stop()
                 problems = [line for line in server.log_path.read_text(errors="replace")
                             .splitlines() if "Traceback" in line or "ERROR" in line]
+                server_errors += problems[:20]
                 if problems:
-                    log(f"  the server logged {len(problems)} error line(s); see "
-                        f"{server.log_path} (first: {problems[0][:200]})")
+                    log(f"  the server logged {len(problems)} error line(s), the first 20 are "
+                        f"in the JSON (first: {problems[0][:200]})")
         return {
             "meta": {"db": db, "date": dt.datetime.now(dt.UTC).strftime("%Y-%m-%d %H:%M UTC"),
                      "companies": args.companies, "seed": args.seed,
@@ -747,6 +761,7 @@ def bench_database(db: str, args) -> dict:
                      "quiet_cpu": args.quiet_cpu,
                      "quiet_wait": args.quiet_wait, "retries": args.retries},
             "machine": machine_facts(),
+            "server_errors": server_errors,
             "facts": facts,
             "endpoints": [asdict(endpoint) for endpoint in args.endpoints],
             "cells": cells,
