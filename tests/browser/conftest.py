@@ -23,7 +23,7 @@ def browser(playwright_instance: Playwright) -> Browser:
     # CI installs Debian's chromium; a missing browser is a broken setup, never a skip.
     if not CHROMIUM.exists():
         pytest.fail(f"{CHROMIUM} is missing: install Debian's chromium (apt-get install chromium);"
-                    " the browser tests never download one with `playwright install`.",
+                    " the tests use Debian's build (executable_path), never a downloaded one.",
                     pytrace=False)
     browser = playwright_instance.chromium.launch(
         executable_path=str(CHROMIUM), headless=True, args=CHROMIUM_ARGS)
