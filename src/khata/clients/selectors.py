@@ -313,3 +313,11 @@ def with_visible_links(*, user, queryset: QuerySet[Contact]) -> QuerySet[Contact
         "consents",
         Prefetch("also_at", queryset=visible_to(user, Company.objects.all()),
                  to_attr="visible_also_at"))
+
+
+def company_by_exact_name(*, user, name: str) -> Company | None:
+    """The one company in reach with this name (any case), or None when none or several."""
+    name = (name or "").strip()
+    matches = list(visible_to(user, Company.objects.filter(display_name__iexact=name))[:2]) \
+        if name else []
+    return matches[0] if len(matches) == 1 else None

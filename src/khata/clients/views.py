@@ -18,6 +18,7 @@ from khata.clients.models import Address, Company, Contact, Merge, SavedView
 from khata.clients.selectors import (
     COMPANY_SORTS,
     companies_visible,
+    company_by_exact_name,
     company_detail,
     contacts_visible,
     current_consent,
@@ -405,13 +406,12 @@ def contact_link_view(request, pk: int):
         company = get_visible_or_404(request.user, Company, int(unlink))
         contact_link(by=request.user, contact=contact, company=company, linked=False)
         return redirect("clients:contact_edit", pk=pk)
-    matches = list(visible_to(request.user, Company.objects.filter(
-        display_name__iexact=name))[:2]) if name else []
-    if len(matches) != 1:
+    company = company_by_exact_name(user=request.user, name=name)
+    if company is None:
         messages.error(request, _("Type the exact name of one company in your portfolio."))
         return redirect("clients:contact_edit", pk=pk)
     try:
-        contact_link(by=request.user, contact=contact, company=matches[0])
+        contact_link(by=request.user, contact=contact, company=company)
     except ValidationError as error:
         messages.error(request, " ".join(error.messages))
     return redirect("clients:contact_edit", pk=pk)
