@@ -122,6 +122,11 @@ class Company(SoftDeleteModel):
                                     verbose_name=_("merged into"))
 
     access_owner_path = "owner"
+    access_portfolio = True  # a substitute holds it; colleagues may read it
+    # A dismissed manager's companies move to the receivers (team/services.py); the head may
+    # split them by one of these fields.
+    access_handover_field = "owner"
+    access_handover_split_fields = ("region", "country", "industry")
 
     class Meta:
         ordering = ["display_name", "id"]
@@ -162,6 +167,7 @@ class Contact(SoftDeleteModel):
     notes = models.TextField(_("notes"), blank=True)
 
     access_owner_path = "company__owner"
+    access_portfolio = True  # a substitute holds it; colleagues may read it
     access_live_path = "company__deleted_at"  # hidden with a deleted company
 
     class Meta:
@@ -194,6 +200,7 @@ class Consent(models.Model):
                                     on_delete=models.SET_NULL, related_name="+")
 
     access_owner_path = "contact__company__owner"
+    access_portfolio = True  # a substitute holds it; colleagues may read it
     access_live_path = ("contact__deleted_at", "contact__company__deleted_at")
 
     class Meta:
@@ -221,6 +228,7 @@ class Address(TimeStampedModel):
     country = models.CharField(_("country"), max_length=2, blank=True)
 
     access_owner_path = "company__owner"
+    access_portfolio = True  # a substitute holds it; colleagues may read it
     access_live_path = "company__deleted_at"
 
     class Meta:
@@ -277,6 +285,7 @@ class Merge(models.Model):
     undone_at = models.DateTimeField(null=True, blank=True)
 
     access_owner_path = "survivor__owner"
+    access_portfolio = True  # a substitute holds it; colleagues may read it
 
     class Meta:
         ordering = ["-at"]

@@ -30,7 +30,7 @@ from khata.clients.validation import (
 )
 from khata.core.changelog import record_change, record_event, snapshot
 from khata.core.choices import ChangeAction
-from khata.team.access import can, ensure, ensure_active, is_head
+from khata.team.access import can, ensure, ensure_active, may_act_for
 from khata.team.models import User
 
 COMPANY_FIELDS = [
@@ -113,7 +113,7 @@ def _company_cleaners(*, by: User):
             email__iexact=str(value)).first()
         if user is None or not user.is_active:
             raise ValidationError(_("Choose an active member of the team."))
-        if user.pk != by.pk and not is_head(by):
+        if not may_act_for(by, user):
             raise ValidationError(_("Only the head of the company can give a company to "
                                     "another manager."))
         return user

@@ -336,7 +336,7 @@ def saved_view_delete_view(request, pk: int):
 def company_bulk_view(request):
     """One action on the ticked companies (only those in the user's reach are touched)."""
     ids = [int(pk) for pk in request.POST.getlist("ids") if pk.isdigit()]
-    companies = list(visible_to(request.user, Company.objects.filter(pk__in=ids))
+    companies = list(visible_to(request.user, Company.objects.filter(pk__in=ids), "change")
                      .select_related("owner", "industry").prefetch_related("needs"))
     back = f"{reverse('clients:companies')}?{request.POST.get('query', '')}"
     action = request.POST.get("action")

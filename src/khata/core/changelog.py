@@ -13,7 +13,7 @@ records a deletion with the values the record had.
 import datetime as dt
 import decimal
 import uuid
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
 from typing import Any
 
 from django.contrib.contenttypes.models import ContentType
@@ -21,6 +21,24 @@ from django.db import models
 
 from khata.core.choices import ChangeAction
 from khata.core.models import Change
+
+# Who a change was made "on behalf of" when the caller does not say: the team app installs
+# its access layer's answer at start-up (core sits below team and cannot import it).
+_on_behalf_resolver: Callable[[Any, models.Model | None], int | None] | None = None
+
+
+def set_on_behalf_resolver(resolver: Callable[[Any, models.Model | None], int | None]) -> None:
+    """Install the function that names the absent owner a substitute acts for."""
+    global _on_behalf_resolver
+    _on_behalf_resolver = resolver
+
+
+def _on_behalf_id(actor, obj, on_behalf_of) -> int | None:
+    if on_behalf_of is not None:
+        return getattr(on_behalf_of, "pk", on_behalf_of)
+    if _on_behalf_resolver is None or not getattr(actor, "pk", None):
+        return None
+    return _on_behalf_resolver(actor, obj)
 
 
 def json_value(value: Any) -> Any:
@@ -86,7 +104,7 @@ def record_change(
         return None
     return Change.objects.create(
         actor=actor if getattr(actor, "pk", None) else None,
-        on_behalf_of=on_behalf_of,
+        on_behalf_of_id=_on_behalf_id(actor, obj, on_behalf_of),
         action=action,
         content_type=ContentType.objects.get_for_model(obj, for_concrete_model=False),
         object_id=str(obj.pk),
@@ -102,7 +120,7 @@ def record_event(*, actor, action: str, obj: models.Model | None = None, message
     """Write a change-log entry that is not a field edit (a sign-in, a revoked token, …)."""
     return Change.objects.create(
         actor=actor if getattr(actor, "pk", None) else None,
-        on_behalf_of=on_behalf_of,
+        on_behalf_of_id=_on_behalf_id(actor, obj, on_behalf_of),
         action=action,
         content_type=ContentType.objects.get_for_model(obj) if obj is not None else None,
         object_id=str(obj.pk) if obj is not None else "",
@@ -110,3 +128,27 @@ def record_event(*, actor, action: str, obj: models.Model | None = None, message
         message=message[:300],
         ip_address=ip_address,
     )
+
+
+def record_moves(*, actor, objects: Iterable[models.Model], field: str, old, new,
+                 message: str = "", batch_size: int = 1000) -> int:
+    """One "updated" entry per record whose `field` moved from `old` to `new`, written in
+    batches (a hand-over moves thousands of companies in one go); returns how many."""
+    on_behalf_id = None
+    entries, count = [], 0
+    content_type = None
+    for obj in objects:
+        if content_type is None:
+            content_type = ContentType.objects.get_for_model(obj, for_concrete_model=False)
+            on_behalf_id = _on_behalf_id(actor, obj, None)
+        entries.append(Change(
+            actor=actor if getattr(actor, "pk", None) else None, on_behalf_of_id=on_behalf_id,
+            action=ChangeAction.UPDATE, content_type=content_type, object_id=str(obj.pk),
+            object_repr=str(obj)[:200], changes={field: [json_value(old), json_value(new)]},
+            message=message[:300]))
+        if len(entries) >= batch_size:
+            Change.objects.bulk_create(entries)
+            count += len(entries)
+            entries = []
+    Change.objects.bulk_create(entries)
+    return count + len(entries)

@@ -46,8 +46,9 @@ class Change(models.Model):
     message = models.CharField(_("note"), max_length=300, blank=True, default="")
     ip_address = models.GenericIPAddressField(null=True, blank=True)
 
-    # The change log belongs to whoever made the change; the head sees all of it.
-    access_owner_path = "actor"
+    # The change log belongs to whoever made the change and to whoever it was made for
+    # (a substitute's edits are the absent manager's to read); the head sees all of it.
+    access_owner_path = ("actor", "on_behalf_of")
 
     class Meta:
         ordering = ["-at", "-id"]

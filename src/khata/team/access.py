@@ -7,14 +7,24 @@ shared by the whole company (industries, needs, the product catalogue) says
 where the model says `access_shared_create = True`. Models with neither are the head's only.
 A record that lives under a soft-deleted parent (a contact of a deleted company) names that
 parent's `deleted_at` in `access_live_path`; it is hidden with its parent, for everyone.
-Later issues extend *this* module (substitutes during an absence, reading colleagues'
-portfolios), never the apps above it.
+
+Portfolio records (`access_portfolio = True`: a company and everything hanging under it) are
+also reachable by a *substitute* while the owner's absence is current, with the owner's full
+rights, and readable by every manager when the head allows managers to read colleagues'
+portfolios (`TeamSettings.managers_read_all`). Personal records (tokens, saved views, the
+change log) never are. `reach()` works this out once per user object and keeps it until the
+next absence boundary, so a request pays one or two small queries at most.
+`access_owner_path` may be a tuple of lookups: the record belongs to each of them.
 """
+
+from dataclasses import dataclass
+from datetime import datetime
 
 from django.core.exceptions import PermissionDenied
 from django.db import models
-from django.db.models import QuerySet
+from django.db.models import Q, QuerySet
 from django.http import Http404
+from django.utils import timezone
 from django.utils.translation import gettext as _
 
 
@@ -40,23 +50,109 @@ def _is_shared(model) -> bool:
     return getattr(model, "access_scope", None) == "shared"
 
 
-def owner_path(model: type[models.Model]) -> str | None:
-    return getattr(model, "access_owner_path", None)
+def _is_portfolio(model) -> bool:
+    return bool(getattr(model, "access_portfolio", False))
 
 
-def visible_to(user, queryset: QuerySet) -> QuerySet:
-    """The part of `queryset` the user may see."""
+def owner_paths(model: type[models.Model]) -> tuple[str, ...]:
+    path = getattr(model, "access_owner_path", None)
+    if path is None:
+        return ()
+    return (path,) if isinstance(path, str) else tuple(path)
+
+
+# How deep a chain of substitutes is followed (A away → B covers; B away too → C covers both).
+MAX_CHAIN = 5
+# Bumped by every service that changes absences or team settings, so reach() cached on a
+# user object in this process is recomputed at once (other processes load users per request).
+_generation = 0
+
+
+def reach_changed() -> None:
+    """Forget every cached `reach()` in this process (call after changing absences/settings)."""
+    global _generation
+    _generation += 1
+
+
+@dataclass(frozen=True)
+class Reach:
+    """Whose portfolios a user holds right now, beyond their own."""
+
+    covered: frozenset[int]  # absent owners whose rights the user has as a substitute
+    read_all: bool  # the head lets managers read colleagues' portfolios
+    computed_at: datetime
+    valid_until: datetime | None  # the next absence boundary that changes the answer
+    generation: int
+
+
+def _compute_reach(user, now: datetime) -> Reach:
+    from khata.team.models import Absence, TeamSettings  # models import this module's names
+
+    covered: set[int] = set()
+    frontier = {user.pk}
+    valid_until = None
+    for _depth in range(MAX_CHAIN):
+        rows = Absence.objects.filter(
+            substitute_id__in=frontier, ends_at__gt=now,
+            user__is_active=True, substitute__is_active=True,
+        ).values_list("user_id", "starts_at", "ends_at")
+        found = set()
+        for owner_id, starts_at, ends_at in rows:
+            boundary = ends_at if starts_at <= now else starts_at
+            valid_until = boundary if valid_until is None else min(valid_until, boundary)
+            if starts_at <= now and owner_id != user.pk and owner_id not in covered:
+                found.add(owner_id)
+        if not found:
+            break
+        covered |= found
+        frontier = found
+    read_all = TeamSettings.objects.filter(managers_read_all=True).exists()
+    return Reach(frozenset(covered), read_all, now, valid_until, _generation)
+
+
+def reach(user, now: datetime | None = None) -> Reach:
+    """The portfolios `user` holds at `now` (default: this instant) beyond their own."""
+    now = now or timezone.now()
+    if is_head(user):  # the head holds everything already; nothing to look up
+        return Reach(frozenset(), True, now, None, _generation)
+    cached = getattr(user, "_khata_reach", None)
+    if (cached is not None and cached.generation == _generation
+            and cached.computed_at <= now
+            and (cached.valid_until is None or now < cached.valid_until)):
+        return cached
+    computed = _compute_reach(user, now)
+    user._khata_reach = computed
+    return computed
+
+
+def _owner_q(paths: tuple[str, ...], ids) -> Q:
+    condition = Q()
+    for path in paths:
+        condition |= Q(**{f"{path}__in": ids}) if len(ids) > 1 else Q(**{path: next(iter(ids))})
+    return condition
+
+
+def visible_to(user, queryset: QuerySet, action: str = "view") -> QuerySet:
+    """The part of `queryset` the user may see (or, with `action="change"`, change)."""
     if not _is_usable(user):
         return queryset.none()
     live_paths = getattr(queryset.model, "access_live_path", ())
     for live_path in (live_paths,) if isinstance(live_paths, str) else live_paths:
         queryset = queryset.filter(**{f"{live_path}__isnull": True})
-    if is_head(user) or _is_shared(queryset.model):
+    if is_head(user):
         return queryset
-    path = owner_path(queryset.model)
-    if path is None:
+    if _is_shared(queryset.model):
+        return queryset if action == "view" else queryset.none()
+    paths = owner_paths(queryset.model)
+    if not paths:
         return queryset.none()
-    return queryset.filter(**{path: user.pk})
+    ids = {user.pk}
+    if _is_portfolio(queryset.model):
+        held = reach(user)
+        if action == "view" and held.read_all:
+            return queryset
+        ids |= held.covered
+    return queryset.filter(_owner_q(paths, sorted(ids)))
 
 
 def _owner_id(obj: models.Model, path: str):
@@ -104,13 +200,52 @@ def can(user, action: str, obj: models.Model | None = None) -> bool:
         return True
     if obj is None:
         return False
-    if _is_shared(obj.__class__):
+    model = obj.__class__  # __class__ sees through request.user's lazy wrapper
+    if _is_shared(model):
         return action == "view" or (action == "create"
                                     and getattr(obj, "access_shared_create", False))
-    path = owner_path(obj.__class__)  # __class__ sees through request.user's lazy wrapper
-    if path is None:
+    owners = {_owner_id(obj, path) for path in owner_paths(model)}
+    if user.pk in owners:
+        return True
+    if not _is_portfolio(model) or not owners - {None}:
         return False
-    return _owner_id(obj, path) == user.pk
+    held = reach(user)
+    return bool(owners & held.covered) or (action == "view" and held.read_all)
+
+
+def acting_for(actor, obj: models.Model | None):
+    """The absent owner a substitute is acting for when changing `obj`, or None.
+
+    The change log calls this for every entry, so "X on behalf of Y" needs no help from the
+    services that write."""
+    if obj is None or not _is_usable(actor) or is_head(actor):
+        return None
+    if not _is_portfolio(obj.__class__):
+        return None
+    held = reach(actor)
+    if not held.covered:
+        return None
+    for path in owner_paths(obj.__class__):
+        owner_id = _owner_id(obj, path)
+        if owner_id in held.covered:
+            return owner_id
+    return None
+
+
+def may_act_for(user, owner) -> bool:
+    """May `user` give a record to `owner` (themselves, a manager they cover; the head: anyone)?"""
+    if not _is_usable(user) or owner is None:
+        return False
+    owner_id = getattr(owner, "pk", owner)
+    return is_head(user) or owner_id == user.pk or owner_id in reach(user).covered
+
+
+def colleagues(user, queryset: QuerySet) -> QuerySet:
+    """The active people among `queryset` whose names the user may read when picking someone
+    (a substitute, a receiver): every signed-in member of the team may; nobody else."""
+    if not _is_usable(user):
+        return queryset.none()
+    return queryset.filter(is_active=True)
 
 
 def ensure_active(user) -> None:

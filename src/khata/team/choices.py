@@ -9,3 +9,20 @@ class Role(models.TextChoices):
 
     HEAD = "head", _("Head of the company")
     MANAGER = "manager", _("Account manager")
+
+
+class AbsenceReason(models.TextChoices):
+    """Why a manager is away; shown to colleagues and on the team page."""
+
+    ILLNESS = "illness", _("Illness")
+    VACATION = "vacation", _("Vacation")
+    BUSINESS_TRIP = "business_trip", _("Business trip")
+    OTHER = "other", _("Other")
+
+
+class AppointmentKind(models.TextChoices):
+    """What the head did to a person's place in the team."""
+
+    APPOINTED = "appointed", _("Appointed")
+    DISMISSED = "dismissed", _("Dismissed")
+    PORTFOLIO = "portfolio", _("Portfolio assigned")

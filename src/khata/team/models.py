@@ -9,7 +9,7 @@ from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 from khata.core.models import TimeStampedModel
-from khata.team.choices import Role
+from khata.team.choices import AbsenceReason, AppointmentKind, Role
 
 TIME_ZONE_CHOICES = [(name, name) for name in sorted(zoneinfo.available_timezones())]
 
@@ -105,3 +105,87 @@ class ApiToken(TimeStampedModel):
     def is_usable(self) -> bool:
         now = timezone.now()
         return self.revoked_at is None and (self.expires_at is None or self.expires_at > now)
+
+
+class TeamSettings(models.Model):
+    """Company-wide rules the head sets for the team (one row)."""
+
+    managers_read_all = models.BooleanField(
+        _("managers may read colleagues' portfolios"), default=False,
+        help_text=_("Off: a manager sees only their own portfolio (and one they cover). "
+                    "On: they may also read, but not change, every colleague's records."))
+    updated_at = models.DateTimeField(auto_now=True)
+
+    access_scope = "shared"  # everyone reads the rules; only the head changes them
+
+    class Meta:
+        verbose_name = _("team settings")
+        verbose_name_plural = _("team settings")
+
+    def __str__(self) -> str:
+        return str(_("Team settings"))
+
+
+class Absence(TimeStampedModel):
+    """A manager's time away, with the colleague who holds their rights meanwhile.
+
+    The window is [starts_at, ends_at): the substitute has the rights from the first instant
+    up to, not including, the last. Cutting it short moves `ends_at`; nothing is deleted.
+    """
+
+    user = models.ForeignKey(User, on_delete=models.PROTECT, related_name="absences",
+                             verbose_name=_("absent manager"))
+    substitute = models.ForeignKey(User, on_delete=models.PROTECT, related_name="covering",
+                                   verbose_name=_("substitute"))
+    starts_at = models.DateTimeField(_("from"))
+    ends_at = models.DateTimeField(_("until"))
+    reason = models.CharField(_("reason"), max_length=20, choices=AbsenceReason.choices)
+    note = models.CharField(_("note"), max_length=300, blank=True)
+    created_by = models.ForeignKey(User, on_delete=models.PROTECT, related_name="+",
+                                   verbose_name=_("recorded by"))
+
+    # The absent manager owns the record; the substitute may read it (services let only the
+    # head or the absent manager change it).
+    access_owner_path = ("user", "substitute")
+
+    class Meta:
+        ordering = ["-starts_at", "-id"]
+        verbose_name = _("absence")
+        indexes = [
+            models.Index(fields=["substitute", "ends_at"], name="absence_substitute_idx"),
+            models.Index(fields=["user", "ends_at"], name="absence_user_idx"),
+        ]
+        constraints = [
+            models.CheckConstraint(condition=models.Q(ends_at__gt=models.F("starts_at")),
+                                   name="absence_ends_after_start"),
+            models.CheckConstraint(condition=~models.Q(substitute=models.F("user")),
+                                   name="absence_substitute_not_self"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.user} ({self.get_reason_display()})"
+
+    def is_current(self, now=None) -> bool:
+        now = now or timezone.now()
+        return self.starts_at <= now < self.ends_at
+
+
+class Appointment(models.Model):
+    """The head appointed, dismissed or gave a portfolio to someone: who, whom, when, what."""
+
+    user = models.ForeignKey(User, on_delete=models.PROTECT, related_name="appointments",
+                             verbose_name=_("person"))
+    kind = models.CharField(_("what"), max_length=20, choices=AppointmentKind.choices)
+    by = models.ForeignKey(User, on_delete=models.PROTECT, null=True, blank=True,
+                           related_name="+", verbose_name=_("by"))
+    at = models.DateTimeField(_("when"), default=timezone.now)
+    details = models.JSONField(_("details"), default=dict, blank=True)
+
+    access_owner_path = "user"
+
+    class Meta:
+        ordering = ["-at", "-id"]
+        verbose_name = _("appointment")
+
+    def __str__(self) -> str:
+        return f"{self.user} {self.get_kind_display()}"
