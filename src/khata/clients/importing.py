@@ -28,7 +28,7 @@ from khata.core.choices import ChangeAction
 from khata.core.importing import Importer, Row, register
 from khata.core.models import Change
 from khata.core.tables import Table, TableError
-from khata.team.access import ensure, visible_to
+from khata.team.access import ensure, may_act_for, visible_to
 
 LIFECYCLE_WORDS = {
     "prospect": Lifecycle.PROSPECT, "lead": Lifecycle.PROSPECT, "opportunity": Lifecycle.PROSPECT,
@@ -84,7 +84,8 @@ class CompanyImporter(Importer):
     }
 
     def check_rights(self, *, job) -> None:
-        if _owner(job).pk != job.created_by_id:
+        # A manager imports into their own portfolio (or one they cover); the head anywhere.
+        if not may_act_for(job.created_by, _owner(job)):
             ensure(job.created_by, "manage_team")
 
     def clean(self, row: Row, *, job) -> None:
@@ -130,7 +131,8 @@ class CompanyImporter(Importer):
         return keys
 
     def find_duplicates(self, rows: list[Row], *, job) -> None:
-        scope = visible_to(job.created_by, Company.objects.all())
+        # Only records the importer may update count as duplicates to update.
+        scope = visible_to(job.created_by, Company.objects.all(), "change")
         taxes = {row.cleaned["tax_number"] for row in rows if row.cleaned.get("tax_number")}
         domains = {row.cleaned["domain"] for row in rows if row.cleaned.get("domain")}
         by_tax = dict(scope.filter(tax_number__in=taxes).values_list("tax_number", "pk"))
@@ -255,7 +257,8 @@ class ContactImporter(Importer):
         return super().read(data, filename)
 
     def check_rights(self, *, job) -> None:
-        if _owner(job).pk != job.created_by_id:
+        # A manager imports into their own portfolio (or one they cover); the head anywhere.
+        if not may_act_for(job.created_by, _owner(job)):
             ensure(job.created_by, "manage_team")
 
     def clean(self, row: Row, *, job) -> None:
@@ -284,7 +287,7 @@ class ContactImporter(Importer):
         return keys
 
     def find_duplicates(self, rows: list[Row], *, job) -> None:
-        scope = visible_to(job.created_by, Contact.objects.all())
+        scope = visible_to(job.created_by, Contact.objects.all(), "change")
         emails = {row.cleaned["email"].casefold() for row in rows if row.cleaned.get("email")}
         by_email = {}
         for pk, email in scope.filter(email__in=emails).values_list("pk", "email"):
