@@ -88,8 +88,8 @@ def test_add_a_user_then_make_list_and_revoke_a_token(fresh_home):
     revoked = khata("token", "revoke", prefix, env=fresh_home)
     after = khata("token", "list", "asha@firm.in", env=fresh_home)
 
-    assert added.returncode == 0 and "Added asha@firm.in" in added.stdout
-    assert "Password: " in added.stdout
+    assert added.returncode == 0 and "Appointed asha@firm.in" in added.stdout
+    assert "http://127.0.0.1:8000/account/set-password/" in added.stdout
     assert again.returncode == 1 and "already exists" in again.stderr
     assert token.returncode == 0 and token.stdout.startswith("khata_")
     assert f"khata_{prefix}  active" in listing.stdout
@@ -179,3 +179,44 @@ def test_demo_refuses_a_database_with_real_users(fresh_home):
     result = khata("demo", "--no-serve", env=fresh_home)
 
     assert result.returncode == 1 and "real users" in result.stderr
+
+
+def test_appoint_cover_an_absence_and_dismiss_from_the_command_line(fresh_home):
+    assert khata("migrate", env=fresh_home).returncode == 0
+    for email, role in [("head@firm.in", "head"), ("asha@firm.in", "manager"),
+                        ("sita@firm.in", "manager"), ("vikram@firm.in", "manager")]:
+        assert khata("user", "add", email, "--role", role, env=fresh_home).returncode == 0
+
+    absent = khata("absence", "add", "asha@firm.in", "--substitute", "sita@firm.in",
+                   "--from", "2031-01-05", "--to", "2031-01-09", "--reason", "vacation",
+                   env=fresh_home)
+    clash = khata("absence", "add", "asha@firm.in", "--substitute", "vikram@firm.in",
+                  "--from", "2031-01-08", "--to", "2031-01-12", "--reason", "illness",
+                  env=fresh_home)
+    self_cover = khata("absence", "add", "asha@firm.in", "--substitute", "asha@firm.in",
+                       "--from", "2031-02-01", "--to", "2031-02-02", "--reason", "other",
+                       env=fresh_home)
+    listing = khata("absence", "list", env=fresh_home)
+    preview = khata("user", "dismiss", "asha@firm.in", "--to", "vikram@firm.in", "--dry-run",
+                    env=fresh_home)
+    bad_assign = khata("user", "dismiss", "asha@firm.in", "--to", "vikram@firm.in",
+                       "--assign", "Kerala=sita@firm.in", env=fresh_home)
+    dismissed = khata("user", "dismiss", "sita@firm.in", "--to", "vikram@firm.in",
+                      env=fresh_home)
+    users = khata("user", "list", env=fresh_home)
+    after = khata("absence", "list", env=fresh_home)
+
+    assert absent.returncode == 0, absent.stderr
+    assert "sita@firm.in covers asha@firm.in from 2031-01-05 00:00 until 2031-01-10 00:00" \
+        in absent.stdout
+    assert clash.returncode == 1 and "already away" in clash.stderr
+    assert self_cover.returncode == 1 and "cannot cover their own absence" in self_cover.stderr
+    assert "covered by sita@firm.in" in listing.stdout
+    assert preview.returncode == 0 and "Dry run: nothing changed." in preview.stdout
+    assert bad_assign.returncode == 1 and "--assign needs --split-by" in bad_assign.stderr
+    assert dismissed.returncode == 0, dismissed.stderr
+    assert "Dismissed sita@firm.in" in dismissed.stdout
+    assert any(line.startswith("sita@firm.in") and "inactive" in line
+               for line in users.stdout.splitlines())
+    # Sita's future cover was cancelled with her dismissal.
+    assert "sita@firm.in" not in after.stdout

@@ -8,6 +8,7 @@ KHATA_ALLOWED_HOSTS comma-separated host names (default: localhost,127.0.0.1,[::
 KHATA_TASKS         sqlite (default) | postgres | redis://…  — the Huey queue behind django.tasks
 KHATA_TIME_ZONE     the company's default time zone (default: UTC)
 KHATA_HTTPS         1 when served behind TLS: secure cookies, HSTS, SSL redirect
+KHATA_BASE_URL      how people reach Khata, for links the command line prints (http://127.0.0.1:8000)
 """
 
 import os
@@ -271,3 +272,9 @@ LOGGING = {
 
 # Seconds without a worker heartbeat before /healthz reports the worker as down.
 KHATA_WORKER_STALE_AFTER = 180
+
+# Where people reach Khata, for links printed outside a request (the command line's one-time
+# set-password links). Pages use the request's own host.
+KHATA_BASE_URL = os.environ.get("KHATA_BASE_URL", "http://127.0.0.1:8000").rstrip("/")
+# A newly appointed person's set-password link works for this long (seconds): a week.
+PASSWORD_RESET_TIMEOUT = int(os.environ.get("KHATA_SET_PASSWORD_DAYS", "7")) * 86400

@@ -362,7 +362,9 @@ def _absences_end_for_leaver(*, by, user: User, now) -> int:
 ABSENCE_FIELDS = ["user", "substitute", "starts_at", "ends_at", "reason", "note"]
 
 
-def _ensure_may_manage_absence(by: User, absent: User) -> None:
+def _ensure_may_manage_absence(by: User | None, absent: User) -> None:
+    if by is None:  # the command line, run by the installation's administrator
+        return
     ensure_active(by)
     if not (is_head(by) or by.pk == absent.pk):
         raise PermissionDenied(_("Only the head or the absent manager may record this."))
@@ -427,10 +429,11 @@ def _clean_absence(*, absent: User, data: dict, absence: Absence | None) -> dict
 
 
 @transaction.atomic
-def absence_record(*, by: User, user: User, data: dict) -> Absence:
+def absence_record(*, by: User | None, user: User, data: dict) -> Absence:
     """Record that `user` is away from `starts_at` to `ends_at` and who covers meanwhile.
 
-    The substitute holds `user`'s portfolio with the same rights for exactly that window."""
+    The substitute holds `user`'s portfolio with the same rights for exactly that window.
+    `by=None`: the command line (the record names the absent person as its author)."""
     _ensure_may_manage_absence(by, user)
     if not user.is_active:
         raise ValidationError({"user": [_("%(name)s has left the company.") % {"name": user}]})
@@ -444,16 +447,17 @@ def absence_record(*, by: User, user: User, data: dict) -> Absence:
         raise ValidationError({**missing, **exc.message_dict}) from exc
     if missing:
         raise ValidationError(missing)
-    absence = Absence.objects.create(user=user, created_by=by, **cleaned)
+    absence = Absence.objects.create(user=user, created_by=by or user, **cleaned)
     record_change(actor=by, obj=absence, fields=ABSENCE_FIELDS)
     reach_changed()
     return absence
 
 
 @transaction.atomic
-def absence_update(*, by: User, absence: Absence, data: dict) -> Absence:
+def absence_update(*, by: User | None, absence: Absence, data: dict) -> Absence:
     """Extend, shorten or re-staff an absence that has not ended yet."""
-    ensure(by, "view", absence)
+    if by is not None:
+        ensure(by, "view", absence)
     _ensure_may_manage_absence(by, absence.user)
     if absence.ends_at <= timezone.now():
         raise ValidationError({"ends_at": [_("This absence is over; record a new one.")]})
@@ -473,9 +477,10 @@ def absence_update(*, by: User, absence: Absence, data: dict) -> Absence:
 
 
 @transaction.atomic
-def absence_end(*, by: User, absence: Absence) -> Absence | None:
+def absence_end(*, by: User | None, absence: Absence) -> Absence | None:
     """The manager is back: a current absence ends now, a future one is cancelled (None)."""
-    ensure(by, "view", absence)
+    if by is not None:
+        ensure(by, "view", absence)
     _ensure_may_manage_absence(by, absence.user)
     now = timezone.now()
     if absence.ends_at <= now:
