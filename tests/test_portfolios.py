@@ -330,3 +330,15 @@ def test_a_role_change_takes_effect_on_the_next_request(head, manager, asha_comp
     user_set_role(by=head, user=manager, role="head")
 
     assert browser.get(f"/companies/{theirs.pk}/").status_code == 200
+
+
+def test_the_demo_shows_a_substitution_going_on(db):
+    from khata.core.demo import build_demo
+
+    build_demo(seed=7, companies=60, log=lambda line: None)
+
+    manager1 = User.objects.get(email="manager1@example.com")
+    covered = User.objects.get(email="manager3@example.com")
+    theirs = Company.objects.filter(owner=covered)
+    assert theirs.exists()
+    assert visible_to(manager1, theirs).count() == theirs.count()

@@ -1,9 +1,14 @@
-"""Demo people: the head, two managers with known passwords, and a few more colleagues."""
+"""Demo people: the head, two managers with known passwords, a few more colleagues, and an
+absence going on now (manager1@example.com covers a colleague who is on vacation)."""
+
+from datetime import timedelta
+
+from django.utils import timezone
 
 from khata.core.demo import DEMO_PASSWORDS, DemoContext, demo_step
-from khata.team.choices import Role
-from khata.team.models import User
-from khata.team.services import token_create, user_create
+from khata.team.choices import AbsenceReason, Role
+from khata.team.models import Absence, User
+from khata.team.services import absence_record, token_create, user_create
 
 DEMO_HEAD = "head@example.com"
 DEMO_MANAGERS = ["manager1@example.com", "manager2@example.com"]
@@ -40,3 +45,15 @@ def demo_team(ctx: DemoContext) -> None:
         token_create(by=managers[0], user=managers[0], name="Nightly export (demo)")
     ctx.made["head"] = head
     ctx.made["managers"] = managers
+    if not Absence.objects.exists():
+        now = timezone.now()
+        # Signing in as manager1 shows the substitute's view at once: a banner on Today and
+        # the covered colleague's companies in the lists.
+        absence_record(by=head, user=managers[2], data={
+            "substitute": managers[0], "reason": AbsenceReason.VACATION,
+            "starts_at": now - timedelta(days=2), "ends_at": now + timedelta(days=12),
+            "note": "Family wedding in Jaipur"})
+        absence_record(by=managers[1], user=managers[1], data={
+            "substitute": managers[0], "reason": AbsenceReason.BUSINESS_TRIP,
+            "starts_at": now + timedelta(days=20), "ends_at": now + timedelta(days=24),
+            "note": "Trade fair"})
