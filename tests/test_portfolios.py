@@ -342,3 +342,33 @@ def test_the_demo_shows_a_substitution_going_on(db):
     theirs = Company.objects.filter(owner=covered)
     assert theirs.exists()
     assert visible_to(manager1, theirs).count() == theirs.count()
+
+
+def test_read_only_colleagues_see_no_edit_actions(head, other_manager, asha_company):
+    team_settings_set(by=head, managers_read_all=True)
+    browser = Client()
+    browser.force_login(other_manager)
+
+    page = browser.get(f"/companies/{asha_company.pk}/")
+
+    assert page.status_code == 200
+    assert 'data-testid="read-only"' in page.text and "/edit/" not in page.text
+    assert browser.get(f"/companies/{asha_company.pk}/edit/").status_code == 403
+    assert browser.post(f"/companies/{asha_company.pk}/edit/",
+                        {"display_name": "Hijacked"}).status_code == 403
+    asha_company.refresh_from_db()
+    assert asha_company.display_name == "Asha's Client"
+
+
+def test_exports_include_the_covered_portfolio_for_its_window_only(absence, substitute,
+                                                                    asha_company):
+    from khata.clients.exporting import companies_export
+
+    with time_machine.travel(START + timedelta(hours=1), tick=False):
+        _headers, rows = companies_export(user=User.objects.get(pk=substitute.pk),
+                                          filters=CompanyFilters())
+        assert any("Asha's Client" in row for row in rows)
+    with time_machine.travel(END, tick=False):
+        _headers, rows = companies_export(user=User.objects.get(pk=substitute.pk),
+                                          filters=CompanyFilters())
+        assert not any("Asha's Client" in row for row in rows)

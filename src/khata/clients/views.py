@@ -54,7 +54,7 @@ from khata.core.forms import apply_errors
 from khata.core.lists import keyset_page
 from khata.core.selectors import changes_for_object
 from khata.core.tables import csv_lines, write_xlsx
-from khata.team.access import get_visible_or_404, is_head, visible_to
+from khata.team.access import can, ensure, get_visible_or_404, is_head, visible_to
 from khata.team.selectors import managers_active, users_visible
 
 PAGE_SIZE = 50
@@ -129,6 +129,7 @@ def company_create_view(request):
 
 def company_edit_view(request, pk: int):
     company = company_detail(user=request.user, pk=pk)
+    ensure(request.user, "change", company)
     initial = {field: getattr(company, field) for field in CompanyForm.base_fields
                if hasattr(company, field) and field not in {"industry", "owner", "needs"}}
     initial.update(industry=company.industry.code if company.industry else "",
@@ -159,6 +160,8 @@ def company_detail_view(request, pk: int):
         "stale": is_stale(company),
         "changes": changes_for_object(company),
         "address_form": AddressForm(),
+        # A colleague's company is read-only when the head lets managers read all portfolios.
+        "editable": can(request.user, "change", company),
     })
 
 

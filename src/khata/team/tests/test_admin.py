@@ -22,3 +22,10 @@ def test_the_change_log_is_read_only_in_the_admin(head_client, head):
 
     assert response.status_code == 403
     assert Change.objects.filter(pk=change.pk).exists()
+
+
+def test_the_admin_cannot_dismiss_behind_the_hand_overs_back(head_client, manager):
+    page = head_client.get(f"/admin/team/user/{manager.pk}/change/")
+    assert page.status_code == 200
+    assert 'name="is_active"' not in page.text and 'name="role"' not in page.text
+    assert "Team page" in page.text
