@@ -1,0 +1,386 @@
+"""The access sweep's registry: which record each route's id names, and which routes are exempt.
+
+The sweep (test_access_sweep.py) walks Django's URL resolver and the API's OpenAPI document;
+every route it finds must be covered here or exempted with a reason, or the sweep fails.
+
+How to add a route
+------------------
+* A page that takes a record id (`companies/<int:pk>/notes/`): one line in `UI_RECORD_ROUTES`,
+  `"clients:company_notes": {"pk": "company"},` naming the kind of record the id is (a key of
+  `KINDS`). Optional: form data in `UI_DATA` that would change the record, so the sweep proves
+  it did not; a `Ref("company")` there is swapped for a colleague's record too.
+* A page without a record id (a list, a form, an action on the caller's own things): one line in
+  `UI_COLLECTIONS`, naming the kinds of record the owner must see there, e.g.
+  `"clients:contacts": Listing("contact")`, or `Listing()` for a page that lists none of them.
+* An API operation: path parameters named after a kind (`company_id`, `contact_id`…, see
+  `API_PARAM_KINDS`) are covered by themselves; a new id name needs a line there, and an
+  operation with a request body needs one in `API_BODIES` (the validation of the body runs
+  before the handler, so without a valid body the access check would never be reached).
+  A list (`GET` without ids) goes in `API_COLLECTIONS`.
+* A new kind of record: a builder in `KINDS` that creates one owned by `owner`, through the
+  app's services where that is cheap (so the change log has its entry too).
+* A route with nothing to check: `UI_EXEMPT` / `API_EXEMPT`, with the reason. An exemption
+  that no longer matches any route fails the sweep, so the lists stay true.
+"""
+
+from __future__ import annotations
+
+import itertools
+from collections.abc import Callable
+from dataclasses import dataclass
+from datetime import date
+from decimal import Decimal
+
+from django.core.files.base import ContentFile
+from django.core.files.uploadedfile import SimpleUploadedFile
+
+_serial = itertools.count(1)
+
+
+# --- kinds of record ----------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class Kind:
+    """How to build one record of a kind, owned by `owner`, carrying `marker` in a shown field.
+
+    `shared` marks reference data the whole team reads (the product range): a colleague may
+    read it (200) and is refused writes (403); it still must not change.
+    """
+
+    build: Callable
+    shared: bool = False
+
+
+def _company(owner, marker):
+    from khata.clients.services import company_create
+
+    return company_create(by=owner, data={"display_name": marker, "city": "Pune"})
+
+
+def _deleted_company(owner, marker):
+    from khata.clients.services import company_delete
+
+    company = _company(owner, marker)
+    company_delete(by=owner, company=company)
+    return company
+
+
+def _contact(owner, marker):
+    from khata.clients.services import contact_create
+
+    company = _company(owner, f"{marker}-company")
+    return contact_create(by=owner, data={"company": company, "name": marker,
+                                          "email": f"{marker}@example.com"})
+
+
+def _address(owner, marker):
+    from khata.clients.services import address_add
+
+    company = _company(owner, f"{marker}-company")
+    return address_add(by=owner, company=company, data={"line1": marker, "city": "Pune"})
+
+
+def _merge(owner, marker):
+    from khata.clients.services import company_merge
+
+    survivor = _company(owner, marker)
+    other = _company(owner, f"{marker}-duplicate")
+    return company_merge(by=owner, survivor=survivor, other=other, take_from_other=set())
+
+
+def _saved_view(owner, marker):
+    from khata.clients.services import saved_view_save
+
+    return saved_view_save(by=owner, name=marker, query="lifecycle=client")
+
+
+def _import_job(owner, marker):
+    from khata.audit.services import import_start
+
+    job = import_start(by=owner, kind="companies", filename=f"{marker}.csv",
+                       data=b"Name,City\nAcme Tools,Pune\n")
+    job.rejected_file.save("rejected.csv", ContentFile(b"row,reason\n2,bad\n"), save=True)
+    return job
+
+
+def _api_token(owner, marker):
+    from khata.team.services import token_create
+
+    token, _raw = token_create(by=owner, user=owner, name=marker)
+    return token
+
+
+def _product(owner, marker):
+    from khata.catalog.models import Product
+
+    return Product.objects.create(sku=f"SKU-{next(_serial)}", name=marker,
+                                  list_price=Decimal("100.00"))
+
+
+def _price_list(owner, marker):
+    from khata.catalog.models import PriceList
+
+    return PriceList.objects.create(name=marker, currency="INR", valid_from=date(2020, 1, 1))
+
+
+def _user(owner, marker):
+    return owner
+
+
+def _absence(owner, marker):
+    from datetime import timedelta
+
+    from django.utils import timezone
+
+    from khata.team.services import absence_record
+    from khata.team.tests.factories import UserFactory
+
+    # Covered by a third person, so the colleague in the sweep is neither side of it. Everyone
+    # may pick anyone as a substitute, so the marker goes in the note, not in their name.
+    substitute = UserFactory(email=f"cover-{next(_serial)}@example.com", name="Cover Person")
+    start = timezone.now() + timedelta(days=2)
+    return absence_record(by=owner, user=owner, data={
+        "substitute": substitute, "starts_at": start, "ends_at": start + timedelta(days=3),
+        "reason": "vacation", "note": marker})
+
+
+KINDS: dict[str, Kind] = {
+    "company": Kind(_company),
+    "deleted_company": Kind(_deleted_company),
+    "contact": Kind(_contact),
+    "address": Kind(_address),
+    "merge": Kind(_merge),
+    "saved_view": Kind(_saved_view),
+    "import_job": Kind(_import_job),
+    "api_token": Kind(_api_token),
+    "user": Kind(_user),
+    "absence": Kind(_absence),
+    "product": Kind(_product, shared=True),
+    "price_list": Kind(_price_list, shared=True),
+}
+
+
+@dataclass(frozen=True)
+class Ref:
+    """A field of form data or of a JSON body that names a record of `kind` (by `attr`)."""
+
+    kind: str
+    attr: str = "pk"
+
+
+class Listing:
+    """A route without a record id: the kinds whose records its owner must see there, and
+    extra query strings to try (a `Ref` in them names the colleague's record; `MARKER` is
+    replaced by the name of the colleague's record of the first kind, to search for it)."""
+
+    def __init__(self, *kinds: str, queries: tuple[dict, ...] = ({},)):
+        self.kinds = kinds
+        self.queries = queries
+
+
+MARKER = object()
+
+
+def upload(name: str, content: bytes) -> Callable[[], SimpleUploadedFile]:
+    """A file field value (a fresh file object for every request)."""
+    return lambda: SimpleUploadedFile(name, content, content_type="text/csv")
+
+
+# --- the web UI ---------------------------------------------------------------------------------
+
+# Route name → {URL kwarg: kind of record it names}.
+UI_RECORD_ROUTES: dict[str, dict[str, str]] = {
+    "clients:company": {"pk": "company"},
+    "clients:company_edit": {"pk": "company"},
+    "clients:company_verify": {"pk": "company"},
+    "clients:company_delete": {"pk": "company"},
+    "clients:company_restore": {"pk": "deleted_company"},
+    "clients:company_merge": {"pk": "company"},
+    "clients:contact_create": {"pk": "company"},
+    "clients:address_create": {"pk": "company"},
+    "clients:merge_undo": {"pk": "merge"},
+    "clients:address_delete": {"pk": "address"},
+    "clients:contact_link": {"pk": "contact"},
+    "clients:contact_edit": {"pk": "contact"},
+    "clients:consent": {"pk": "contact"},
+    "clients:saved_view_delete": {"pk": "saved_view"},
+    "catalog:product": {"pk": "product"},
+    "catalog:product_edit": {"pk": "product"},
+    "audit:import": {"pk": "import_job"},
+    "audit:import_configure": {"pk": "import_job"},
+    "audit:import_rejected": {"pk": "import_job"},
+    "team:token_revoke": {"pk": "api_token"},
+    "team:absence_edit": {"pk": "absence"},
+    "team:absence_end": {"pk": "absence"},
+    "team:dismiss": {"pk": "user"},
+}
+
+# Routes refused to every manager whatever the id (the head's work): a colleague gets 403 for
+# any id, the same answer as for an id that does not exist, so it confirms nothing.
+HEAD_ONLY: set[str] = {
+    "team:dismiss",
+    "GET /api/v1/team/members/{user_id}/holdings",
+    "POST /api/v1/team/members/{user_id}/dismiss",
+}
+
+# Route name → form data sent with POST (and as the query string of GET). Each variant is tried
+# as given; each `Ref` in it is also swapped alone for the colleague's record, and the answer
+# must be the same as for a record that does not exist.
+UI_DATA: dict[str, list[dict]] = {
+    "clients:company_edit": [{"display_name": "Changed by the sweep", "lifecycle": "client",
+                              "country": "IN"}],
+    "clients:company_merge": [{"with": Ref("company"), "take-display_name": "other"}],
+    "clients:contact_create": [{"name": "Added by the sweep"}],
+    "clients:address_create": [{"kind": "office", "line1": "1 Sweep Road"}],
+    "clients:contact_link": [{"company": Ref("company", "display_name")},
+                             {"unlink": Ref("company")}],
+    "clients:contact_edit": [{"name": "Changed by the sweep"}],
+    "team:absence_edit": [{"reason": "illness", "note": "Changed by the sweep"}],
+    "clients:consent": [{"channel": "email", "status": "granted", "method": "email"}],
+    "audit:import_configure": [{"on_duplicate": "update", "run": "1"}],
+    "clients:company_bulk": [{"ids": Ref("company"), "action": "verify"},
+                             {"ids": Ref("company"), "action": "tag", "need": "Swept"},
+                             {"ids": Ref("company"), "action": "export"}],
+    "audit:imports": [{"kind": "contacts", "owner": Ref("user"),
+                       "file": upload("sweep.csv", b"Name,Company\nRavi,Acme\n")}],
+}
+
+# Route name → what it lists. Every GET is checked: no colleague's record shows up.
+UI_COLLECTIONS: dict[str, Listing] = {
+    "home:today": Listing(),
+    "team:account": Listing("api_token"),
+    "team:password": Listing(),
+    "team:token_create": Listing(),
+    "clients:companies": Listing("company", "saved_view",
+                                 queries=({}, {"q": MARKER}, {"owner": Ref("user")})),
+    "clients:company_create": Listing(),
+    "clients:company_export": Listing("company", queries=({}, {"format": "xlsx"})),
+    "clients:company_bulk": Listing(),
+    "clients:saved_view_create": Listing(),
+    "clients:contacts": Listing("contact", queries=({}, {"q": MARKER})),
+    "catalog:products": Listing(),
+    "catalog:product_create": Listing(),
+    "audit:changes": Listing("company", "contact", "address"),
+    "audit:health": Listing(),
+    "audit:freshness_rules": Listing(),
+    "audit:imports": Listing("import_job"),
+    "home:team": Listing(),
+    "home:appoint": Listing(),
+    "team:absences": Listing("absence"),
+    "team:settings": Listing(),
+}
+
+# Route name (or a pattern with `*`) → why the sweep does not try it.
+UI_EXEMPT: dict[str, str] = {
+    "team:login": "the sign-in form: no record, open to everyone (tests/security/test_sessions)",
+    "team:logout": "ends the caller's own session; names no record",
+    "team:set_password": "the one-time set-password link: no record id, the uid is useless "
+                         "without the token signed for that account (team tests)",
+    "healthz": "database and worker state for monitoring: no record, no user data",
+    "admin:*": "the head's admin: closed to managers as a whole "
+               "(test_admin_is_closed_to_managers)",
+    "admin/*": "the admin's unnamed redirects (old change-page URLs): closed as admin:*",
+    "api:*": "the JSON API: swept operation by operation from its OpenAPI document",
+}
+
+
+# --- the JSON API -------------------------------------------------------------------------------
+
+API_PREFIX = "/api/v1"
+
+# Path parameter name → kind of record it names (the API names its ids after the record).
+API_PARAM_KINDS: dict[str, str] = {
+    "company_id": "company",
+    "contact_id": "contact",
+    "address_id": "address",
+    "merge_id": "merge",
+    "import_id": "import_job",
+    "token_id": "api_token",
+    "product_id": "product",
+    "price_list_id": "price_list",
+    "user_id": "user",
+    "absence_id": "absence",
+}
+
+# "METHOD /path" → {parameter: kind} where the name alone says the wrong thing.
+API_PARAM_OVERRIDES: dict[str, dict[str, str]] = {
+    "POST /api/v1/companies/{company_id}/restore": {"company_id": "deleted_company"},
+}
+
+# "METHOD /path" → a valid body that would change something; `Ref`s are swapped as in UI_DATA.
+# A body with `multipart` in it is sent as a form with files.
+API_BODIES: dict[str, dict] = {
+    "PATCH /api/v1/companies/{company_id}": {"city": "Sweepville", "lifecycle": "client"},
+    "POST /api/v1/companies/{company_id}/merge": {"other": Ref("company"),
+                                                  "take_from_other": ["display_name"]},
+    "POST /api/v1/companies/{company_id}/addresses": {"line1": "1 Sweep Road"},
+    "PATCH /api/v1/contacts/{contact_id}": {"job_title": "Sweeper"},
+    "POST /api/v1/contacts/{contact_id}/consents": {"channel": "email", "status": "granted",
+                                                    "method": "email"},
+    "POST /api/v1/contacts/{contact_id}/links": {"company": Ref("company")},
+    "PATCH /api/v1/addresses/{address_id}": {"city": "Sweepville"},
+    "PATCH /api/v1/products/{product_id}": {"name": "Changed by the sweep"},
+    "PUT /api/v1/price-lists/{price_list_id}/prices": {"product": Ref("product"),
+                                                       "price": "1.00"},
+    "PATCH /api/v1/imports/{import_id}": {"on_duplicate": "update"},
+    "POST /api/v1/companies": {"display_name": "Added by the sweep", "owner": Ref("user")},
+    "POST /api/v1/contacts": {"company": Ref("company"), "name": "Added by the sweep"},
+    "PATCH /api/v1/team/members/{user_id}": {"role": "head"},
+    "POST /api/v1/team/members/{user_id}/dismiss": {"to": Ref("user", "email")},
+    "PATCH /api/v1/absences/{absence_id}": {"note": "Changed by the sweep"},
+    "POST /api/v1/absences": {"user": Ref("user", "email"), "substitute": "head@example.com",
+                              "starts_at": "2099-01-01T00:00:00Z",
+                              "ends_at": "2099-01-08T00:00:00Z", "reason": "vacation"},
+    "POST /api/v1/imports": {"multipart": True, "kind": "contacts", "owner": Ref("user"),
+                             "file": upload("sweep.csv", b"Name,Company\nRavi,Acme\n")},
+}
+
+# "GET /path" without ids → what it lists (as UI_COLLECTIONS). A write without ids is covered
+# by a body in API_BODIES that names another record (a `Ref`), or exempted.
+API_COLLECTIONS: dict[str, Listing] = {
+    "GET /api/v1/me": Listing(),
+    "GET /api/v1/tokens": Listing("api_token"),
+    "GET /api/v1/companies": Listing("company", queries=({}, {"q": MARKER},
+                                                         {"owner": Ref("user")})),
+    "GET /api/v1/companies/export": Listing("company", queries=({}, {"format": "xlsx"},
+                                                                {"q": MARKER})),
+    "GET /api/v1/contacts": Listing("contact", queries=({}, {"q": MARKER},
+                                                        {"company": Ref("contact", "company_id")})),
+    "GET /api/v1/industries": Listing(),
+    "GET /api/v1/needs": Listing(),
+    "GET /api/v1/products": Listing(),
+    "GET /api/v1/categories": Listing(),
+    "GET /api/v1/price-lists": Listing(),
+    "GET /api/v1/team/members": Listing(),
+    "GET /api/v1/team/settings": Listing(),
+    "GET /api/v1/absences": Listing("absence", queries=({}, {"current": "true"})),
+}
+
+API_EXEMPT: dict[str, str] = {
+    # Not operations: the document, its docs page and the root.
+    "api:openapi-json": "the OpenAPI document: public description, no record",
+    "api:openapi-view": "the API docs page: no record",
+    "api:api-root": "the API's root: no record",
+    "POST /api/v1/tokens": "creates a token for the caller; names no other record",
+    "POST /api/v1/needs": "adds to the shared vocabulary of needs; names no record",
+    "POST /api/v1/products": "head-only creation of shared reference data (catalog tests)",
+    "POST /api/v1/categories": "head-only creation of shared reference data (catalog tests)",
+    "POST /api/v1/price-lists": "head-only creation of shared reference data (catalog tests)",
+    "POST /api/v1/team/members": "head-only appointment of a new person; names no record",
+    "PUT /api/v1/team/settings": "head-only team rule (managers_read_all); names no record",
+}
+
+# Routes the sweep found leaking: the case id → why (strict xfail, so a fix turns it green
+# and the line must go). Empty means no known leak.
+KNOWN_LEAKS: dict[str, str] = {
+    "POST /api/v1/absences data[0].user": (
+        "a manager recording an absence for a colleague's e-mail gets 403 'You may not record "
+        "this.', for an unknown e-mail 422 'No such person.': the answer confirms who works "
+        "here (team.api.absence_add looks the person up before the access check)"),
+    "POST /api/v1/companies data[0].owner": (
+        "a manager naming a colleague as a new company's owner is told 'Only the head of the "
+        "company can give a company to another manager.', naming an unknown id 'Choose an "
+        "active member of the team.': the answer confirms which user ids are active managers "
+        "(clients.services._company_cleaners, owner check before the visibility check)"),
+}
