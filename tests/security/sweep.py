@@ -373,14 +373,4 @@ API_EXEMPT: dict[str, str] = {
 
 # Routes the sweep found leaking: the case id → why (strict xfail, so a fix turns it green
 # and the line must go). Empty means no known leak.
-KNOWN_LEAKS: dict[str, str] = {
-    "POST /api/v1/absences data[0].user": (
-        "a manager recording an absence for a colleague's e-mail gets 403 'You may not record "
-        "this.', for an unknown e-mail 422 'No such person.': the answer confirms who works "
-        "here (team.api.absence_add looks the person up before the access check)"),
-    "POST /api/v1/companies data[0].owner": (
-        "a manager naming a colleague as a new company's owner is told 'Only the head of the "
-        "company can give a company to another manager.', naming an unknown id 'Choose an "
-        "active member of the team.': the answer confirms which user ids are active managers "
-        "(clients.services._company_cleaners, owner check before the visibility check)"),
-}
+KNOWN_LEAKS: dict[str, str] = {}

@@ -2,7 +2,6 @@
 
 from datetime import timedelta
 
-import pytest
 from axes.models import AccessAttempt
 from django.conf import settings
 from django.contrib.sessions.backends.db import SessionStore
@@ -43,11 +42,6 @@ def test_the_limit_locks_the_account_even_for_the_right_password(client, manager
     assert client.get("/").status_code == 302  # still signed out
 
 
-@pytest.mark.xfail(strict=True, reason=(
-    "LEAK: axes counts failures per username as typed, but sign-in ignores its case, so "
-    "each spelling (Manager@…, mAnager@…) gets its own five guesses and the right password "
-    "in another spelling gets in while the account is 'locked'. Fix: AXES_USERNAME_CALLABLE "
-    "that lower-cases the address (config/settings.py)"))
 def test_the_lock_does_not_depend_on_how_the_address_is_typed(client, manager):
     # Sign-in takes the address in any case; a lock that did not would let an attacker guess
     # on, one spelling after another.

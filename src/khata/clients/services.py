@@ -30,7 +30,7 @@ from khata.clients.validation import (
 )
 from khata.core.changelog import record_change, record_event, snapshot
 from khata.core.choices import ChangeAction
-from khata.team.access import can, ensure, ensure_active, may_act_for
+from khata.team.access import can, ensure, ensure_active, is_head, may_act_for
 from khata.team.models import User
 
 COMPANY_FIELDS = [
@@ -111,11 +111,13 @@ def _company_cleaners(*, by: User):
         user = value if isinstance(value, User) else User.objects.filter(
             pk=value if str(value).isdigit() else None).first() or User.objects.filter(
             email__iexact=str(value)).first()
+        if not is_head(by) and (user is None or not may_act_for(by, user)):
+            # One answer whether or not the person exists: a manager learns nothing about
+            # who works here by trying ids or addresses.
+            raise ValidationError(_("You may give a company only to yourself or to a "
+                                    "colleague you are covering for."))
         if user is None or not user.is_active:
             raise ValidationError(_("Choose an active member of the team."))
-        if not may_act_for(by, user):
-            raise ValidationError(_("Only the head of the company can give a company to "
-                                    "another manager."))
         return user
 
     return {

@@ -194,6 +194,7 @@ AXES_FAILURE_LIMIT = int(os.environ.get("KHATA_LOGIN_FAILURE_LIMIT", "5"))
 AXES_COOLOFF_TIME = 0.25  # hours: a locked account opens again after 15 minutes
 AXES_LOCKOUT_PARAMETERS = ["username"]
 AXES_USERNAME_FORM_FIELD = "username"
+AXES_USERNAME_CALLABLE = "khata.team.auth.axes_username"  # one count per account, any case
 AXES_RESET_ON_SUCCESS = True
 AXES_LOCKOUT_TEMPLATE = "team/locked_out.html"
 AXES_VERBOSE = False

@@ -3,11 +3,12 @@ and absences with their substitutes."""
 
 from datetime import datetime
 
-from django.core.exceptions import ValidationError
+from django.core.exceptions import PermissionDenied, ValidationError
+from django.utils.translation import gettext as _
 from ninja import Field, Router, Schema, Status
 from ninja.pagination import paginate
 
-from khata.team.access import ensure, get_visible_or_404
+from khata.team.access import ensure, get_visible_or_404, is_head
 from khata.team.models import Absence, ApiToken, User
 from khata.team.selectors import (
     absences_upcoming,
@@ -235,9 +236,14 @@ def absences(request, current: bool = False):
 def absence_add(request, payload: AbsenceIn):
     absent = request.auth_user
     if payload.user:
-        absent = user_by_reference(payload.user)
-        if absent is None:
-            raise ValidationError({"user": ["No such person."]})
+        # Only the head records a colleague's absence; ask before looking the person up, so a
+        # manager cannot learn who works here from the answer.
+        found = user_by_reference(payload.user)
+        if not is_head(request.auth_user) and (found is None or found.pk != absent.pk):
+            raise PermissionDenied(_("Only the head may record a colleague's absence."))
+        if found is None:
+            raise ValidationError({"user": [_("No such person.")]})
+        absent = found
     absence = absence_record(by=request.auth_user, user=absent, data=payload.dict(
         exclude={"user"}))
     return Status(201, absence)

@@ -24,3 +24,13 @@ class BearerToken(HttpBearer):
         if user is not None:
             request.auth_user = user
         return user
+
+
+def axes_username(request, credentials=None) -> str | None:
+    """The account django-axes counts failures against: the e-mail in lower case, because
+    sign-in ignores its case (otherwise each spelling would get its own guesses)."""
+    if credentials:
+        username = credentials.get("username")
+    else:
+        username = getattr(request, "data", request.POST).get("username")
+    return username.strip().lower() if isinstance(username, str) else username
