@@ -132,9 +132,11 @@ if _db["ENGINE"] == "django.db.backends.sqlite3":
     # Tests use a file (not memory) so a real worker process can share the test database.
     _db["TEST"] = {"NAME": str(KHATA_HOME / "test-khata.sqlite3")}
 else:
-    _db["CONN_MAX_AGE"] = int(os.environ.get("KHATA_CONN_MAX_AGE", "600"))
-    _db["CONN_HEALTH_CHECKS"] = True
     _db.setdefault("OPTIONS", {})
+# Persistent connections on SQLite too: a new one per request re-runs init_command's PRAGMAs
+# and re-reads the schema, about 3 ms of CPU (docs/benchmarks.md).
+_db["CONN_MAX_AGE"] = int(os.environ.get("KHATA_CONN_MAX_AGE", "600"))
+_db["CONN_HEALTH_CHECKS"] = True
 DATABASES = {"default": _db}
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 
