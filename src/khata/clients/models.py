@@ -2,7 +2,8 @@
 
 from django.conf import settings
 from django.db import models
-from django.db.models.functions import Lower
+from django.db.models import F
+from django.db.models.functions import Coalesce, Lower
 from django.utils.translation import gettext_lazy as _
 
 from khata.clients.choices import (
@@ -138,6 +139,10 @@ class Company(SoftDeleteModel):
             models.Index(fields=["domain"], name="company_domain_idx"),
             models.Index(fields=["tax_number"], name="company_tax_idx"),
             models.Index(fields=["last_verified_at"], name="company_verified_idx"),
+            # The Today page's "records to verify", oldest first, and its capped counts.
+            models.Index(Coalesce("last_verified_at", "created_at"), F("id"),
+                         name="company_freshness_idx"),
+            models.Index(fields=["lifecycle"], name="company_lifecycle_idx"),
             models.Index(fields=["country", "region", "city"], name="company_place_idx"),
         ]
 

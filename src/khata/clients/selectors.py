@@ -19,7 +19,15 @@ from khata.clients.models import (
     Industry,
     Need,
 )
-from khata.clients.search import name_condition
+from khata.clients.search import (
+    domain_ids,
+    email_company_ids,
+    ids_matching_any,
+    name_ids,
+    phone_company_ids,
+    registration_ids,
+    tax_number_ids,
+)
 from khata.team.access import is_head, visible_to
 
 PHONE_LIKE = re.compile(r"^\+?[\d\s().-]{6,}$")
@@ -103,24 +111,22 @@ def _search(queryset: QuerySet[Company], q: str) -> QuerySet[Company]:
     q = " ".join(q.split())
     if not q:
         return queryset
-    condition = name_condition(q)
+    pieces = [name_ids(q)]
     compact = re.sub(r"[\s./-]", "", q).upper()
     if len(compact) >= 5:
-        condition |= Q(tax_number=compact) | Q(registration_number__iexact=q)
+        pieces += [tax_number_ids(compact), registration_ids(q)]
     if "." in q and " " not in q and "@" not in q:
-        condition |= Q(domain__istartswith=q.lower().removeprefix("www."))
-    contacts = Contact.objects.filter(company=OuterRef("pk"))
+        pieces.append(domain_ids(q.lower().removeprefix("www.")))
     if "@" in q:
-        condition |= Exists(contacts.filter(Q(email__iexact=q) | Q(email_alt__iexact=q)))
+        pieces += email_company_ids(q)
         domain = q.rsplit("@", 1)[1].lower()
         if "." in domain:
-            condition |= Q(domain=domain)
+            pieces.append(domain_ids(domain, exact=True))
     elif PHONE_LIKE.match(q):
         digits = re.sub(r"\D", "", q)
         # Numbers are stored in E.164, so the trailing digits of a local number match too.
-        tail = digits[-10:] if len(digits) >= 10 else digits
-        condition |= Exists(contacts.filter(Q(phone__endswith=tail) | Q(mobile__endswith=tail)))
-    return queryset.filter(condition)
+        pieces += phone_company_ids(digits[-10:] if len(digits) >= 10 else digits)
+    return queryset.filter(ids_matching_any(pieces))
 
 
 def companies_visible(*, user, filters: CompanyFilters | None = None) -> QuerySet[Company]:
@@ -155,7 +161,8 @@ def companies_visible(*, user, filters: CompanyFilters | None = None) -> QuerySe
 
 
 def companies_stale(*, user, now: datetime | None = None) -> QuerySet[Company]:
-    """Companies in the user's reach whose data is older than their lifecycle allows."""
+    """Companies in the user's reach whose data is older than their lifecycle allows, oldest
+    first (company_freshness_idx serves the order, so the first rows come without a sort)."""
     queryset = _with_freshness(visible_to(user, Company.objects.all()))
     return (queryset.filter(stale_condition(now)).select_related("owner")
             .order_by("verified_or_created", "id"))
@@ -219,14 +226,36 @@ def needs_all() -> QuerySet[Need]:
     return Need.objects.order_by("name")
 
 
-def lifecycle_counts(*, user) -> dict[str, int]:
-    """How many companies of each lifecycle the user holds."""
+COUNT_CAP = 10_000
+
+
+class AtLeast(int):
+    """A count that stopped at its cap: the real number is this or more ("10,000+")."""
+
+
+def count_capped(queryset: QuerySet, cap: int = COUNT_CAP) -> int:
+    """How many rows, or AtLeast(cap) when there are more. Counting a whole table on every
+    page view grows with the table (290–400 ms at 100,000 companies, docs/benchmarks.md);
+    this reads at most cap + 1 rows."""
+    n = queryset.order_by()[:cap + 1].count()
+    return AtLeast(cap) if n > cap else n
+
+
+def lifecycle_counts(*, user, cap: int = COUNT_CAP) -> dict[str, int]:
+    """How many companies of each lifecycle the user holds; a count above `cap` is
+    AtLeast(cap)."""
     from django.db.models import Count
 
-    rows = (visible_to(user, Company.objects.all()).values("lifecycle")
+    scope = visible_to(user, Company.objects.all())
+    # One query reads at most cap + 1 rows: exact counts for a portfolio of up to `cap`.
+    first = scope.order_by().values("pk")[:cap + 1]
+    rows = (Company.objects.filter(pk__in=first).order_by().values("lifecycle")
             .annotate(n=Count("id")).values_list("lifecycle", "n"))
     counts = dict.fromkeys(Lifecycle.values, 0)
     counts.update(dict(rows))
+    if sum(counts.values()) > cap:
+        counts = {lifecycle: count_capped(scope.filter(lifecycle=lifecycle), cap)
+                  for lifecycle in Lifecycle.values}
     return counts
 
 

@@ -6,9 +6,11 @@ home sits on top of every app).
 
 from dataclasses import dataclass, field
 
+from django.utils.formats import number_format
+from django.utils.translation import gettext as _now
 from django.utils.translation import gettext_lazy as _
 
-from khata.clients.selectors import companies_stale, lifecycle_counts
+from khata.clients.selectors import AtLeast, companies_stale, count_capped, lifecycle_counts
 from khata.core.selectors import worker_state
 from khata.team.access import is_head
 from khata.team.selectors import changes_visible, managers_active, tokens_of
@@ -22,7 +24,14 @@ class TodaySection:
     title: str
     rows: list = field(default_factory=list)
     empty: str = ""
-    count: int | None = None
+    count: int | str | None = None
+
+
+def shown(count: int) -> int | str:
+    """A count as the page prints it: a capped one as "10,000+"."""
+    if isinstance(count, AtLeast):
+        return _now("%(count)s+") % {"count": number_format(int(count), force_grouping=True)}
+    return count
 
 
 def today_sections(*, user) -> list[TodaySection]:
@@ -31,11 +40,13 @@ def today_sections(*, user) -> list[TodaySection]:
     counts = lifecycle_counts(user=user)
     stale = companies_stale(user=user)
     sections.append(TodaySection(
-        key="stale", title=_("Records to verify"), rows=list(stale[:8]), count=stale.count(),
+        key="stale", title=_("Records to verify"), rows=list(stale[:8]),
+        count=shown(count_capped(stale)),
         empty=_("No stale records — well done.") if sum(counts.values())
         else _("No companies yet. Add your first client to start your portfolio."),
     ))
-    sections.append(TodaySection(key="portfolio", title=_("Portfolio"), rows=[counts]))
+    sections.append(TodaySection(key="portfolio", title=_("Portfolio"),
+                                 rows=[{key: shown(n) for key, n in counts.items()}]))
     if is_head(user):
         managers = list(managers_active(user=user))
         sections.append(TodaySection(

@@ -66,3 +66,81 @@ def test_the_database_index_answers_name_search(head):
         assert "company_name_trgm" in plan and "company_legal_name_trgm" in plan
     else:
         assert "clients_company_search" in str(query.query)
+
+
+def test_quotes_and_fts_syntax_in_a_fragment_are_plain_text(manager):
+    for name in ['The "Best" Traders', "Star*Mart", "Alpha OR Beta", "Plain Goods"]:
+        company_create(by=manager, data={"display_name": name})
+
+    assert names(manager, '"best"') == ['The "Best" Traders']
+    assert names(manager, 'e "b') == ['The "Best" Traders']
+    assert names(manager, "r*m") == ["Star*Mart"]
+    assert names(manager, "a or b") == ["Alpha OR Beta"]
+    assert names(manager, "OR") == ["Alpha OR Beta"]  # two letters: the plain path
+
+
+def test_two_letters_take_the_plain_path_and_still_find_everything(manager):
+    for name in ["Oak Timber", "Soak Dyes", "Pine Wood"]:
+        company_create(by=manager, data={"display_name": name})
+
+    assert names(manager, "oa") == ["Oak Timber", "Soak Dyes"]
+    assert names(manager, "wO") == ["Pine Wood"]
+    assert names(manager, "x") == []
+
+
+def test_email_phone_tax_registration_and_domain_each_find_their_company(manager):
+    from khata.clients.tests.factories import ContactFactory
+
+    mail = company_create(by=manager, data={"display_name": "Mail Co"})
+    ContactFactory(company=mail, email="Priya.Shah@mail.example", email_alt="ps@alt.example")
+    phone = company_create(by=manager, data={"display_name": "Phone Co"})
+    ContactFactory(company=phone, phone="+919820012345", mobile="+4930123456789")
+    gone = company_create(by=manager, data={"display_name": "Gone Co"})
+    ContactFactory(company=gone, email="left@gone.example", deleted_at=timezone_now())
+    company_create(by=manager, data={"display_name": "Tax Co", "country": "IN",
+                                     "tax_number": "27AAPFU0939F1ZV"})
+    company_create(by=manager, data={"display_name": "Register Co",
+                                     "registration_number": "HRB 12345 b"})
+    company_create(by=manager, data={"display_name": "Web Co",
+                                     "website": "https://www.webco-india.example"})
+
+    assert names(manager, "priya.shah@MAIL.example") == ["Mail Co"]
+    assert names(manager, "PS@alt.example") == ["Mail Co"]
+    assert names(manager, "left@gone.example") == []  # a deleted contact finds nothing
+    assert names(manager, "098200 12345") == ["Phone Co"]  # the last ten digits
+    assert names(manager, "+91 98200 12345") == ["Phone Co"]
+    assert names(manager, "123456789") == ["Phone Co"]  # shorter tails: the plain path
+    assert names(manager, "27aapfu0939f1zv") == ["Tax Co"]
+    assert names(manager, "hrb 12345 B") == ["Register Co"]
+    assert names(manager, "webco-india.example") == ["Web Co"]
+    assert names(manager, "www.webco-ind") == ["Web Co"]
+    assert names(manager, "webco.example") == []
+
+
+def test_each_part_of_a_search_uses_an_index(manager):
+    query = companies_visible(user=manager, filters=CompanyFilters(q="+91 98200 12345")).order_by()
+    with connection.cursor() as cursor:
+        if connection.vendor == "sqlite":
+            sql, params = query.query.sql_with_params()
+            cursor.execute(f"EXPLAIN QUERY PLAN {sql}", params)
+            plan = "\n".join(str(row[-1]) for row in cursor.fetchall())
+            scans = [line for line in plan.splitlines()
+                     if line.strip().startswith("SCAN") and "clients_company_search" not in line
+                     and "VIRTUAL TABLE" not in line]
+            assert scans == [], plan
+            for index in ("contact_phone_tail", "contact_mobile_tail", "company_tax_idx",
+                          "company_registration_upper"):
+                assert index in plan, plan
+        else:
+            cursor.execute("SET enable_seqscan = off")
+            plan = query.explain()
+            cursor.execute("SET enable_seqscan = on")
+            for index in ("company_name_trgm", "contact_phone_trgm", "contact_mobile_trgm",
+                          "company_tax_idx", "company_registration_upper"):
+                assert index in plan, plan
+
+
+def timezone_now():
+    from django.utils import timezone
+
+    return timezone.now()

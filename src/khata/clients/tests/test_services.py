@@ -184,3 +184,20 @@ def test_a_manager_cannot_create_a_company_for_nobody(db):
     with pytest.raises(PermissionDenied):
         company_create(by=AnonymousUser(), data={"display_name": "X"})
     assert not Company.objects.exists()
+
+
+
+def test_counts_stop_at_their_cap_and_say_so(manager):
+    from khata.clients.selectors import AtLeast, count_capped, lifecycle_counts
+
+    for lifecycle in ["client", "client", "client", "prospect"]:
+        CompanyFactory(owner=manager, lifecycle=lifecycle)
+
+    assert lifecycle_counts(user=manager, cap=10) == {
+        "prospect": 1, "client": 3, "former": 0, "blocked": 0}
+    capped = lifecycle_counts(user=manager, cap=2)
+    assert capped == {"prospect": 1, "client": 2, "former": 0, "blocked": 0}
+    assert isinstance(capped["client"], AtLeast) and not isinstance(capped["prospect"], AtLeast)
+    assert count_capped(Company.objects.all(), cap=4) == 4
+    assert not isinstance(count_capped(Company.objects.all(), cap=4), AtLeast)
+    assert isinstance(count_capped(Company.objects.all(), cap=3), AtLeast)
