@@ -42,6 +42,7 @@ def import_start(*, by: User, kind: str, filename: str, data: bytes,
     job.file.save(filename[-80:] or "upload", ContentFile(data), save=False)
     with transaction.atomic():
         job.save()
+    job._table = table  # read once: checking and running the import in this process reuse it
     return job
 
 

@@ -10,10 +10,11 @@ import re
 from django.contrib.contenttypes.models import ContentType
 from django.db.models import Q
 from django.utils.translation import gettext as _
-from rapidfuzz import fuzz
+from rapidfuzz import fuzz, process
 
 from khata.clients.choices import Lifecycle
 from khata.clients.models import Company, Consent, Contact, Industry
+from khata.clients.search import ids_matching_any, name_prefix_ids
 from khata.clients.services import (
     COMPANY_FIELDS,
     CONTACT_FIELDS,
@@ -24,6 +25,7 @@ from khata.clients.services import (
     need_create,
 )
 from khata.clients.validation import name_key
+from khata.core.bulk import insert_values
 from khata.core.choices import ChangeAction
 from khata.core.importing import Importer, Row, register
 from khata.core.models import Change
@@ -137,19 +139,7 @@ class CompanyImporter(Importer):
         domains = {row.cleaned["domain"] for row in rows if row.cleaned.get("domain")}
         by_tax = dict(scope.filter(tax_number__in=taxes).values_list("tax_number", "pk"))
         by_domain = dict(scope.filter(domain__in=domains).values_list("domain", "pk"))
-        # Fuzzy candidates: companies in the same city whose name starts with the same word.
-        blocks = sorted({((row.cleaned.get("city") or "").casefold(),
-                          _first_word(row.cleaned.get("display_name", "")))
-                         for row in rows} - {("", ""), })
-        candidates = {}
-        for start in range(0, len(blocks), 100):  # SQLite limits an expression's depth
-            condition = Q(pk__in=[])
-            for city, first in blocks[start:start + 100]:
-                if first:
-                    condition |= Q(city__iexact=city, display_name__istartswith=first)
-            for pk, name, city in scope.filter(condition).values_list("pk", "display_name",
-                                                                      "city"):
-                candidates.setdefault(city.casefold(), []).append((pk, name_key(name)))
+        fuzzy = []
         for row in rows:
             tax, domain = row.cleaned.get("tax_number"), row.cleaned.get("domain")
             if tax and tax in by_tax:
@@ -157,14 +147,22 @@ class CompanyImporter(Importer):
             elif domain and domain in by_domain:
                 row.duplicate_of, row.duplicate_reason = by_domain[domain], _("same web domain")
             else:
-                key = name_key(row.cleaned.get("display_name", ""))
-                city = (row.cleaned.get("city") or "").casefold()
-                best = max(((fuzz.token_sort_ratio(key, other), pk)
-                            for pk, other in candidates.get(city, [])), default=(0, None))
-                if key and best[0] >= FUZZY_THRESHOLD:
-                    row.duplicate_of = best[1]
-                    row.duplicate_reason = _("similar name in the same city (%(score)d%%)") % {
-                        "score": best[0]}
+                fuzzy.append(row)
+        candidates = _fuzzy_candidates(scope, fuzzy)
+        for row in fuzzy:
+            key = name_key(row.cleaned.get("display_name", ""))
+            pool = candidates.get((row.cleaned.get("city") or "").casefold(), [])
+            if not key or not pool:
+                continue
+            # rapidfuzz compares in C; ties go to the newest company, as before.
+            matches = process.extract(key, [other for _pk, other in pool],
+                                      scorer=fuzz.token_sort_ratio,
+                                      score_cutoff=FUZZY_THRESHOLD, limit=None)
+            if matches:
+                score, pk = max((score, pool[index][0]) for _other, score, index in matches)
+                row.duplicate_of = pk
+                row.duplicate_reason = _("similar name in the same city (%(score)d%%)") % {
+                    "score": score}
 
     def write(self, rows: list[Row], *, job) -> None:
         creates = [row for row in rows if row.action == "create"]
@@ -181,17 +179,38 @@ class CompanyImporter(Importer):
                                 if name != "needs"}) for row in creates]
         Company.objects.bulk_create(companies)
         need_cache = {}
-        through = Company.needs.through
-        links = []
+        links = set()
         for row, company in zip(creates, companies, strict=True):
             for name in row.cleaned["needs"]:
                 key = name.casefold()
                 if key not in need_cache:
                     need_cache[key] = need_create(by=job.created_by, name=name)
-                links.append(through(company_id=company.pk, need_id=need_cache[key].pk))
-        through.objects.bulk_create(links, ignore_conflicts=True)
+                links.add((company.pk, need_cache[key].pk))
+        # The companies are new, so the only repeats are within a row ("ERP; erp"): a set.
+        insert_values(Company.needs.through, ["company_id", "need_id"], sorted(links))
         _log_creations(job, companies, [[f for f in COMPANY_FIELDS if f in row.cleaned]
                                         for row in creates])
+
+
+def _fuzzy_candidates(scope, rows: list[Row]) -> dict[str, list[tuple]]:
+    """Companies in the same city whose name starts with the same word as a row's, by city:
+    {city: [(pk, name key)]}. One indexed query per chunk (clients/search.py), not a scan."""
+    firsts: dict[str, set[str]] = {}  # city → first words of the rows there
+    for row in rows:
+        first = _first_word(row.cleaned.get("display_name", ""))
+        if first:
+            firsts.setdefault((row.cleaned.get("city") or "").casefold(), set()).add(first)
+    if not firsts:
+        return {}
+    lengths = {city: {len(first) for first in words} for city, words in firsts.items()}
+    words = set().union(*firsts.values())
+    candidates: dict[str, list[tuple]] = {}
+    found = scope.filter(ids_matching_any(name_prefix_ids(words)))
+    for pk, name, city in found.values_list("pk", "display_name", "city"):
+        city, folded = city.casefold(), name.casefold()
+        if any(folded[:length] in firsts[city] for length in lengths.get(city, ())):
+            candidates.setdefault(city, []).append((pk, name_key(name)))
+    return candidates
 
 
 def _industry_from(text: str, job):
@@ -209,13 +228,13 @@ def _industry_from(text: str, job):
 def _log_creations(job, objects, field_lists) -> None:
     content_type = ContentType.objects.get_for_model(objects[0])
     message = _("imported from %(file)s") % {"file": job.filename[:200]}
-    Change.objects.bulk_create([
-        Change(actor=job.created_by, action=ChangeAction.CREATE, content_type=content_type,
-               object_id=str(obj.pk), object_repr=str(obj)[:200], message=message,
-               changes={name: [None, _json(getattr(obj, name + "_id", getattr(obj, name)))]
-                        for name in fields})
+    insert_values(Change, ["actor_id", "action", "content_type_id", "object_id", "object_repr",
+                           "message", "changes"], (
+        (job.created_by_id, ChangeAction.CREATE, content_type.pk, str(obj.pk), str(obj)[:200],
+         message, {name: [None, _json(getattr(obj, name + "_id", getattr(obj, name)))]
+                   for name in fields})
         for obj, fields in zip(objects, field_lists, strict=True)
-    ])
+    ))
 
 
 def _json(value):

@@ -11,11 +11,11 @@ import zlib
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 
-from django.db import connection, models, transaction
-from django.utils import timezone
+from django.db import transaction
 from django.utils.module_loading import autodiscover_modules
 from faker import Faker
 
+from khata.core.bulk import insert_values
 from khata.core.maintenance import refresh_statistics
 
 # Indian English and Hindi (Devanagari) first; the others make an international client list.
@@ -58,55 +58,13 @@ class DemoContext:
             total += len(batch)
         return total
 
-
     def insert_rows(self, model, columns: list[str], rows: Iterable[tuple], *,
                     label: str = "") -> int:
         """Insert plain tuples of values for `columns` (attribute names) in batches of
-        `batch_size`; the other fields get their default, `auto_now` fields the current time.
-
-        No model instances and no per-value field preparation: for a million companies this is
-        about four times faster than `bulk_create`, whose SQL compilation dominated the demo."""
-        meta = model._meta
-        fields = {field.attname: field for field in meta.concrete_fields}
-        now = timezone.now()
-        extra_columns, extra_values = [], []
-        for attname, model_field in fields.items():
-            if attname in columns or model_field.primary_key:
-                continue
-            auto = getattr(model_field, "auto_now", False) or getattr(
-                model_field, "auto_now_add", False)
-            value = now if auto else model_field.get_default()
-            extra_columns.append(model_field.column)
-            extra_values.append(model_field.get_db_prep_save(value, connection))
-        moments = [index for index, name in enumerate(columns)
-                   if isinstance(fields[name], models.DateTimeField)]
-        quote = connection.ops.quote_name
-        names = [fields[name].column for name in columns] + extra_columns
-        sql = (f"INSERT INTO {quote(meta.db_table)} ({', '.join(map(quote, names))}) "
-               f"VALUES ({', '.join(['%s'] * len(names))})")
-        adapt = connection.ops.adapt_datetimefield_value
-        batch, total = [], 0
-
-        def flush():
-            with connection.cursor() as cursor:
-                cursor.executemany(sql, batch)
-
-        for row in rows:
-            if moments:
-                row = list(row)
-                for index in moments:
-                    row[index] = adapt(row[index])
-            batch.append((*row, *extra_values))
-            if len(batch) >= self.batch_size:
-                flush()
-                total += len(batch)
-                batch.clear()
-                if label:
-                    self.log(f"  {label}: {total:,}")
-        if batch:
-            flush()
-            total += len(batch)
-        return total
+        `batch_size` (core.bulk: four times faster than `bulk_create` for the demo)."""
+        return insert_values(model, columns, rows, batch_size=self.batch_size,
+                             on_batch=(lambda total: self.log(f"  {label}: {total:,}"))
+                             if label else None)
 
 
 _STEPS: list[tuple[int, str, Callable[[DemoContext], None]]] = []

@@ -234,3 +234,20 @@ def test_an_import_whose_worker_died_is_failed_and_can_run_again(manager):
     assert fail_stalled_imports(stalled_after=timedelta(minutes=15)) == 1
     job.refresh_from_db()
     assert job.status == "failed" and "upload the file again" in job.error
+
+
+def test_fuzzy_names_match_companies_written_by_earlier_chunks_and_short_first_words(
+        manager, monkeypatch):
+    monkeypatch.setattr("khata.core.importing.CHUNK", 2)
+    CompanyFactory(owner=manager, display_name="AB Traders", city="Surat")
+    data = (b"name,city\n"
+            b"Kalyani Steels,Pune\n"
+            b"Other Works,Pune\n"
+            b"Kalyani Steel,Pune\n"  # chunk 2: like the company chunk 1 wrote
+            b"AB Traders Pvt Ltd,Surat\n"  # a two-letter first word: no trigram for it
+            b"Steels Kalyani Group,Pune\n")  # the word elsewhere in the name: not a candidate
+
+    job = run(manager, "companies", data)
+
+    assert (job.created, job.skipped) == (3, 2)
+    assert Company.objects.filter(display_name__startswith="Kalyani").count() == 1

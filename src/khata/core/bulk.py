@@ -1,0 +1,59 @@
+"""Plain multi-row inserts for bulk work (demo data, imports, their change log).
+
+`Model.objects.bulk_create` builds a model instance per row and prepares every value of every
+field through the ORM; for a million demo companies, or the change-log rows of a 100,000-row
+import, that was most of the time (cProfile, docs/benchmarks.md). `insert_values` takes tuples
+and prepares only the values that need it (times, JSON).
+"""
+
+from collections.abc import Callable, Iterable
+
+from django.db import connection, models
+from django.utils import timezone
+
+
+def insert_values(model, columns: list[str], rows: Iterable[tuple], *, batch_size: int = 2000,
+                  on_batch: Callable[[int], None] | None = None) -> int:
+    """Insert tuples of values for `columns` (attribute names, e.g. `owner_id`) in batches;
+    the other fields get their default and `auto_now` fields the current time. No ids come
+    back, no `save()` runs: for rows nothing else needs to see as objects. Returns the count."""
+    meta = model._meta
+    fields = {field.attname: field for field in meta.concrete_fields}
+    now = timezone.now()
+    extra_columns, extra_values = [], []
+    for attname, model_field in fields.items():
+        if attname in columns or model_field.primary_key:
+            continue
+        auto = getattr(model_field, "auto_now", False) or getattr(
+            model_field, "auto_now_add", False)
+        value = now if auto else model_field.get_default()
+        extra_columns.append(model_field.column)
+        extra_values.append(model_field.get_db_prep_save(value, connection))
+    prepared = [(index, fields[name]) for index, name in enumerate(columns)
+                if isinstance(fields[name], models.DateTimeField | models.JSONField)]
+    quote = connection.ops.quote_name
+    names = [fields[name].column for name in columns] + extra_columns
+    sql = (f"INSERT INTO {quote(meta.db_table)} ({', '.join(map(quote, names))}) "
+           f"VALUES ({', '.join(['%s'] * len(names))})")
+    batch, total = [], 0
+
+    def flush():
+        with connection.cursor() as cursor:
+            cursor.executemany(sql, batch)
+
+    for row in rows:
+        if prepared:
+            row = list(row)
+            for index, model_field in prepared:
+                row[index] = model_field.get_db_prep_save(row[index], connection)
+        batch.append((*row, *extra_values))
+        if len(batch) >= batch_size:
+            flush()
+            total += len(batch)
+            batch.clear()
+            if on_batch:
+                on_batch(total)
+    if batch:
+        flush()
+        total += len(batch)
+    return total
