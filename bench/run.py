@@ -39,7 +39,7 @@ import tempfile
 import threading
 import time
 import urllib.parse
-from dataclasses import asdict, dataclass, field
+from dataclasses import asdict, dataclass, field, replace
 from http.cookies import SimpleCookie
 from pathlib import Path
 
@@ -74,10 +74,21 @@ ENDPOINTS: list[Endpoint] = [
     Endpoint("API: company search 'patel' (head)", "/api/v1/companies?q=patel", auth="token",
              user="head"),
     Endpoint("API: company search 'mann' (manager)", "/api/v1/companies?q=mann", auth="token"),
+    Endpoint("API: company search by e-mail (head)", "/api/v1/companies?q={email}",
+             auth="token", user="head"),
+    Endpoint("API: company search by phone (head)", "/api/v1/companies?q={phone}",
+             auth="token", user="head"),
+    Endpoint("API: companies, filtered 1st page (head)",
+             "/api/v1/companies?lifecycle=client&country=IN&industry=C", auth="token",
+             user="head"),
     Endpoint("API: company 1 (head)", "/api/v1/companies/1", auth="token", user="head"),
     Endpoint("page: Today (manager)", "/", auth="session"),
     Endpoint("page: Today (head)", "/", auth="session", user="head"),
     Endpoint("page: companies (manager)", "/companies/", auth="session"),
+    Endpoint("page: companies, filtered (manager)",
+             "/companies/?lifecycle=client&freshness=stale", auth="session"),
+    Endpoint("page: companies, filtered (head)",
+             "/companies/?lifecycle=client&country=IN&industry=C", auth="session", user="head"),
     Endpoint("page: company search 'mann' (head)", "/companies/?q=mann", auth="session",
              user="head"),
     Endpoint("page: company 1 (head)", "/companies/1/", auth="session", user="head"),
@@ -221,7 +232,12 @@ with connection.cursor() as cursor:
         cursor.execute("select count(*) from pg_stat_user_tables where relname = 'team_user' and "
                        "coalesce(last_analyze, last_autoanalyze) is not null")
         statistics = cursor.fetchone()[0] > 0
+from khata.clients.models import Contact
+middle = (Contact.objects.order_by("-id").values_list("id", flat=True).first() or 0) // 2
+sample = (Contact.objects.filter(id__gte=middle).exclude(phone="").order_by("id")
+          .values("email", "phone").first() or {"email": "nobody@example.com", "phone": ""})
 print(json.dumps({"python": platform.python_version(), "django": django.get_version(),
+                  "sample": {"email": sample["email"], "phone": sample["phone"][-10:]},
                   "granian": granian.__version__, "database": database, "rows": rows,
                   "planner_statistics": statistics,
                   "khata_path": khata.__file__}))
@@ -587,11 +603,13 @@ def markdown_section(report: dict) -> str:
     meta, machine, facts = report["meta"], report["machine"], report["facts"]
     rows = facts["rows"]
     companies = next((n for label, n in rows.items() if label.endswith(".Company")), None)
+    contacts = rows.get("clients.Contact")
     users = rows.get("team.User")
     size = (f"`khata demo --companies {meta['companies']} --seed {meta['seed']}`: "
             f"{users if users is not None else '?':,} users, "
             + (f"{companies:,} companies, " if companies is not None
                else "no companies table yet, ")
+            + (f"{contacts:,} contacts, " if contacts is not None else "")
             + f"{sum(rows.values()):,} rows in all Khata tables")
     threads = sorted({cell["threads"] for cell in report["cells"]})
     disturbed = sum(1 for cell in report["cells"] if cell["other_cpu_pct"] > meta["quiet_cpu"])
@@ -671,8 +689,13 @@ def write_doc(db: str, section: str) -> None:
 # --- one database, start to end ---------------------------------------------------------------
 
 
+DEMO_FACTS = "bench-demo.json"  # in a kept KHATA_HOME: how its data was generated
+
+
 def bench_database(db: str, args) -> dict:
-    home = Path(tempfile.mkdtemp(prefix=f"khata-bench-{db}-"))
+    reuse = args.home is not None
+    home = Path(args.home).resolve() if reuse else Path(tempfile.mkdtemp(
+        prefix=f"khata-bench-{db}-"))
     if db == "postgres":
         database_url = args.pg_url
         args.pg_database = urllib.parse.urlparse(database_url).path.lstrip("/")
@@ -682,17 +705,28 @@ def bench_database(db: str, args) -> dict:
     log(f"\n== {db}: KHATA_HOME={home}")
     server_errors: list[str] = []
     try:
-        if db == "postgres":
+        if db == "postgres" and not reuse:
             recreate_postgres(database_url)
+        shutil.rmtree(home / "source", ignore_errors=True)
         revision = snapshot_source(args.source, home / "source")
         env = khata_env(home, database_url, home / "source")
         log(f"measuring Khata {revision} (a copy in {home / 'source'})")
-        log(f"generating data: khata demo --no-serve --companies {args.companies} "
-            f"--seed {args.seed}")
-        began = time.perf_counter()
-        khata(env, "demo", "--no-serve", "--companies", str(args.companies),
-              "--seed", str(args.seed))
-        demo_seconds = time.perf_counter() - began
+        if reuse:
+            generated = json.loads((home / DEMO_FACTS).read_text())
+            args.companies, args.seed = generated["companies"], generated["seed"]
+            demo_seconds = generated["demo_seconds"]
+            log(f"reusing the data of {home} ({args.companies:,} companies): khata migrate")
+            khata(env, "migrate")
+        else:
+            log(f"generating data: khata demo --no-serve --companies {args.companies} "
+                f"--seed {args.seed}")
+            began = time.perf_counter()
+            khata(env, "demo", "--no-serve", "--companies", str(args.companies),
+                  "--seed", str(args.seed))
+            demo_seconds = time.perf_counter() - began
+            (home / DEMO_FACTS).write_text(json.dumps({
+                "companies": args.companies, "seed": args.seed,
+                "demo_seconds": round(demo_seconds, 1), "revision": revision}))
         analyze = args.analyze == "yes" or (args.analyze == "auto" and db == "postgres")
         if analyze:
             log("ANALYZE (planner statistics of the new data)")
@@ -701,6 +735,10 @@ def bench_database(db: str, args) -> dict:
         if not facts["khata_path"].startswith(str(home)):
             raise SystemExit(f"bench: the copy of the code is not used ({facts['khata_path']})")
         log(f"  {facts['database']}; rows: {facts['rows']}; {demo_seconds:.1f} s")
+        sample = {name: urllib.parse.quote(value, safe="@")
+                  for name, value in facts["sample"].items()}
+        args.endpoints = [replace(endpoint, path=endpoint.path.format(**sample))
+                          for endpoint in args.endpoints]
         users = {endpoint.user for endpoint in args.endpoints}
         tokens = {user: khata(env, "token", "create", DEMO_ACCOUNTS[user][0],
                               "--name", "benchmark").strip().splitlines()[-1]
@@ -757,7 +795,7 @@ def bench_database(db: str, args) -> dict:
                      "workers": args.workers, "threads": args.threads,
                      "clients": args.clients, "demo_seconds": round(demo_seconds, 1),
                      "load_before": load_before, "revision": revision,
-                     "section": args.section, "analyzed": analyze,
+                     "section": args.section, "analyzed": analyze, "reused": reuse,
                      "quiet_cpu": args.quiet_cpu,
                      "quiet_wait": args.quiet_wait, "retries": args.retries},
             "machine": machine_facts(),
@@ -767,7 +805,9 @@ def bench_database(db: str, args) -> dict:
             "cells": cells,
         }
     finally:
-        if args.keep:
+        if reuse:
+            log(f"left {home} and its data as they were")
+        elif args.keep:
             log(f"kept {home}" + (f" and the database {database_url}" if db == "postgres"
                                   else ""))
         else:
@@ -833,6 +873,11 @@ def main(argv: list[str] | None = None) -> None:
     parser.add_argument("--render", nargs="+", metavar="JSON", default=[],
                         help="measure nothing: write the tables of saved results (bench/results/"
                              "*.json) into docs/benchmarks.md again")
+    parser.add_argument("--home", default=None,
+                        help="measure the data kept by an earlier run (--keep) in this "
+                             "KHATA_HOME instead of generating it again (for PostgreSQL the "
+                             "kept --pg-url database); runs `khata migrate` first, deletes "
+                             "nothing; one --db only")
     parser.add_argument("--keep", action="store_true",
                         help="keep KHATA_HOME (and the PostgreSQL database) afterwards")
     args = parser.parse_args(argv)
@@ -843,6 +888,8 @@ def main(argv: list[str] | None = None) -> None:
     if args.companies < 0 or args.duration <= 0 or args.max_requests < 1:
         parser.error("--companies must be ≥ 0, --duration > 0 and --max-requests ≥ 1")
     local_only(args.pg_url)
+    if args.home and len(databases) != 1:
+        parser.error("--home takes the data of one database: give one --db")
     wanted = [text.strip().lower() for text in args.only.split(",")]
     args.endpoints = [e for e in ENDPOINTS if any(text in e.name.lower() for text in wanted)]
     if not args.endpoints:
