@@ -28,6 +28,7 @@ from khata.clients.search import (
     registration_ids,
     tax_number_ids,
 )
+from khata.clients.validation import name_key
 from khata.team.access import is_head, visible_to
 
 PHONE_LIKE = re.compile(r"^\+?[\d\s().-]{6,}$")
@@ -263,7 +264,6 @@ def duplicate_candidates(*, user, company: Company, q: str = "", limit: int = 10
     """Companies in reach that may be the same as `company`, best first: [(company, why)]."""
     from rapidfuzz import fuzz
 
-    from khata.clients.validation import name_key
 
     scope = visible_to(user, Company.objects.exclude(pk=company.pk)).select_related("owner")
     found: dict[int, tuple] = {}
@@ -350,3 +350,45 @@ def company_by_exact_name(*, user, name: str) -> Company | None:
     matches = list(visible_to(user, Company.objects.filter(display_name__iexact=name))[:2]) \
         if name else []
     return matches[0] if len(matches) == 1 else None
+
+
+def company_ids_with_need(need_id: int) -> QuerySet:
+    """Ids of companies tagged with one need (a subquery for segment rules: "has all of")."""
+    return Company.needs.through.objects.filter(need_id=need_id).values("company_id")
+
+
+# Mail providers whose domain says nothing about the sender's company.
+PUBLIC_MAIL_DOMAINS = frozenset({
+    "gmail.com", "googlemail.com", "yahoo.com", "yahoo.co.in", "hotmail.com", "outlook.com",
+    "live.com", "rediffmail.com", "icloud.com", "aol.com", "proton.me", "protonmail.com",
+    "zoho.com", "gmx.de", "gmx.net", "web.de", "mail.ru", "yandex.ru",
+})
+
+
+def company_lookalike(*, user, name: str, city: str = "", domain: str = "",
+                      email: str = "") -> Company | None:
+    """The company in the user's reach that a new prospect most likely is: same web domain,
+    same e-mail domain (not a public mail provider), or same normalised name in the same city."""
+    scope = visible_to(user, Company.objects.all())
+    mail_domain = email.rsplit("@", 1)[-1].lower() if "@" in (email or "") else ""
+    for candidate in (domain, mail_domain if mail_domain not in PUBLIC_MAIL_DOMAINS else ""):
+        if candidate:
+            found = scope.filter(domain=candidate.lower().removeprefix("www.")).first()
+            if found is not None:
+                return found
+    key = name_key(name)
+    if not key:
+        return None
+    first = key.split()[0]
+    candidates = scope.filter(display_name__icontains=first)
+    if city:
+        candidates = candidates.filter(city__iexact=city.strip())
+    for company in candidates.only("pk", "display_name", "owner_id")[:50]:
+        if name_key(company.display_name) == key:
+            return company
+    return None
+
+
+def industry_by_code(code: str) -> Industry | None:
+    """An ISIC section or division by its code ("C", "62"), or None."""
+    return Industry.objects.filter(code=(code or "").strip().upper()).first()

@@ -21,12 +21,14 @@ from khata.clients.choices import (
 )
 from khata.clients.models import Company, Consent, Contact, Industry, Need
 from khata.clients.validation import (
+    choice_cleaner,
     clean_fields,
     normalise_country,
     normalise_email,
     normalise_phone,
     normalise_tax_number,
     normalise_website,
+    text_cleaner,
 )
 from khata.core.changelog import record_change, record_event, snapshot
 from khata.core.choices import ChangeAction
@@ -42,29 +44,6 @@ CONTACT_FIELDS = [
     "company", "name", "job_title", "buying_role", "email", "email_alt", "phone", "mobile",
     "fax", "preferred_channel", "notes",
 ]
-
-
-def _text(limit: int, required: bool = False):
-    def clean(value, _data):
-        value = "" if value is None else str(value).strip()
-        if required and not value:
-            raise ValidationError(_("This field is required."))
-        if len(value) > limit:
-            raise ValidationError(_("Keep it under %(limit)s characters.") % {"limit": limit})
-        return value
-    return clean
-
-
-def _choice(choices, required: bool = False):
-    def clean(value, _data):
-        value = (value or "").strip() if isinstance(value, str) else (value or "")
-        if not value and not required:
-            return ""
-        if value not in choices.values:
-            raise ValidationError(_("Choose one of: %(values)s.")
-                                  % {"values": ", ".join(choices.values)})
-        return value
-    return clean
 
 
 def _employees(value, _data):
@@ -121,23 +100,23 @@ def _company_cleaners(*, by: User):
         return user
 
     return {
-        "display_name": _text(200, required=True),
-        "legal_name": _text(200),
-        "registration_number": _text(64),
-        "tax_scheme": _choice(TaxScheme),
-        "tax_number": _text(64),
+        "display_name": text_cleaner(200, required=True),
+        "legal_name": text_cleaner(200),
+        "registration_number": text_cleaner(64),
+        "tax_scheme": choice_cleaner(TaxScheme),
+        "tax_number": text_cleaner(64),
         "industry": _industry,
         "employees": _employees,
-        "size_tier": _choice(SizeTier),
-        "revenue_band": _choice(RevenueBand),
+        "size_tier": choice_cleaner(SizeTier),
+        "revenue_band": choice_cleaner(RevenueBand),
         "country": lambda value, _data: normalise_country(value),
-        "region": _text(100),
-        "city": _text(100),
-        "website": _text(300),
-        "lifecycle": _choice(Lifecycle, required=True),
+        "region": text_cleaner(100),
+        "city": text_cleaner(100),
+        "website": text_cleaner(300),
+        "lifecycle": choice_cleaner(Lifecycle, required=True),
         "owner": owner,
-        "source": _text(100),
-        "notes": _text(20_000),
+        "source": text_cleaner(100),
+        "notes": text_cleaner(20_000),
     }
 
 
@@ -319,16 +298,16 @@ def _contact_cleaners(*, by: User, company: Company | None):
 
     return {
         "company": company_field,
-        "name": _text(200, required=True),
-        "job_title": _text(150),
-        "buying_role": _choice(BuyingRole),
+        "name": text_cleaner(200, required=True),
+        "job_title": text_cleaner(150),
+        "buying_role": choice_cleaner(BuyingRole),
         "email": lambda value, _data: normalise_email(value),
         "email_alt": lambda value, _data: normalise_email(value),
         "phone": phone,
         "mobile": phone,
         "fax": phone,
-        "preferred_channel": _choice(PreferredChannel),
-        "notes": _text(20_000),
+        "preferred_channel": choice_cleaner(PreferredChannel),
+        "notes": text_cleaner(20_000),
     }
 
 
@@ -382,8 +361,8 @@ def consent_record(*, by: User, contact: Contact, channel: str, status: str, met
     ensure(by, "change", contact)
     _cleaned, errors = clean_fields(
         {"channel": channel, "status": status, "method": method},
-        {"channel": _choice(Channel, True), "status": _choice(ConsentStatus, True),
-         "method": _choice(ConsentMethod, True)})
+        {"channel": choice_cleaner(Channel, True), "status": choice_cleaner(ConsentStatus, True),
+         "method": choice_cleaner(ConsentMethod, True)})
     at = at or timezone.now()
     if timezone.is_naive(at):
         at = timezone.make_aware(at)  # read in the user's time zone
@@ -626,12 +605,12 @@ def _clean_address(data: dict, company: Company) -> tuple[dict, dict]:
         return found
 
     return clean_fields(data, {
-        "kind": _choice(AddressKind, required=True),
-        "line1": _text(200, required=True),
-        "line2": _text(200),
-        "city": _text(100),
-        "region": _text(100),
-        "postcode": _text(20),
+        "kind": choice_cleaner(AddressKind, required=True),
+        "line1": text_cleaner(200, required=True),
+        "line2": text_cleaner(200),
+        "city": text_cleaner(100),
+        "region": text_cleaner(100),
+        "postcode": text_cleaner(20),
         "country": lambda value, _data: normalise_country(value),
         "contact": contact,
     })

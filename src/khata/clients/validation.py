@@ -157,6 +157,33 @@ def clean_fields(data: dict, cleaners: dict[str, Callable]) -> tuple[dict, dict]
     return cleaned, errors
 
 
+def text_cleaner(limit: int, required: bool = False):
+    """A `clean_fields` cleaner for text: stripped, at most `limit` characters."""
+
+    def clean(value, _data):
+        value = "" if value is None else str(value).strip()
+        if required and not value:
+            raise ValidationError(_("This field is required."))
+        if len(value) > limit:
+            raise ValidationError(_("Keep it under %(limit)s characters.") % {"limit": limit})
+        return value
+    return clean
+
+
+def choice_cleaner(choices, required: bool = False):
+    """A `clean_fields` cleaner for one of `choices` (a TextChoices); empty unless required."""
+
+    def clean(value, _data):
+        value = (value or "").strip() if isinstance(value, str) else (value or "")
+        if not value and not required:
+            return ""
+        if value not in choices.values:
+            raise ValidationError(_("Choose one of: %(values)s.")
+                                  % {"values": ", ".join(choices.values)})
+        return value
+    return clean
+
+
 def name_key(name: str) -> str:
     """"M/s. Tata Steel Pvt. Ltd." and "TATA STEEL PRIVATE LIMITED" give "tata steel"."""
     text = unicodedata.normalize("NFKC", name or "").casefold()

@@ -72,6 +72,7 @@ INSTALLED_APPS = [
     "khata.team",
     "khata.clients",
     "khata.catalog",
+    "khata.prospecting",
     "khata.audit",
     "khata.home",
 ]

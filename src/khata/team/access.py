@@ -4,7 +4,8 @@ Each model says who owns it with `access_owner_path`, a lookup from the model to
 user ("owner" on a company, "company__owner" on a contact, "pk" on a user). Reference data
 shared by the whole company (industries, needs, the product catalogue) says
 `access_scope = "shared"`: everyone reads it, the head changes it, and managers may add to it
-where the model says `access_shared_create = True`. Models with neither are the head's only.
+where the model says `access_shared_create = True`; a shared record with an owner path (a
+search method, a segment) is also changed by its owner. Models with neither are the head's only.
 A record that lives under a soft-deleted parent (a contact of a deleted company) names that
 parent's `deleted_at` in `access_live_path`; it is hidden with its parent, for everyone.
 
@@ -141,9 +142,11 @@ def visible_to(user, queryset: QuerySet, action: str = "view") -> QuerySet:
         queryset = queryset.filter(**{f"{live_path}__isnull": True})
     if is_head(user):
         return queryset
-    if _is_shared(queryset.model):
-        return queryset if action == "view" else queryset.none()
     paths = owner_paths(queryset.model)
+    if _is_shared(queryset.model):
+        if action == "view":
+            return queryset
+        return queryset.filter(_owner_q(paths, [user.pk])) if paths else queryset.none()
     if not paths:
         return queryset.none()
     ids = {user.pk}
@@ -201,10 +204,15 @@ def can(user, action: str, obj: models.Model | None = None) -> bool:
     if obj is None:
         return False
     model = obj.__class__  # __class__ sees through request.user's lazy wrapper
-    if _is_shared(model):
-        return action == "view" or (action == "create"
-                                    and getattr(obj, "access_shared_create", False))
     owners = {_owner_id(obj, path) for path in owner_paths(model)}
+    if _is_shared(model):
+        # Everyone reads shared records; some may be added by anyone; a shared record with an
+        # owner (a search method, a segment) is changed by that owner (and the head).
+        if action == "view":
+            return True
+        if action == "create":
+            return bool(getattr(obj, "access_shared_create", False))
+        return user.pk in owners
     if user.pk in owners:
         return True
     if not _is_portfolio(model) or not owners - {None}:

@@ -1,0 +1,171 @@
+"""Prospecting: search methods, the leads they find, why leads are dropped, and segments."""
+
+from decimal import Decimal
+
+from django.conf import settings
+from django.core.validators import MinValueValidator
+from django.db import models
+from django.utils.translation import gettext_lazy as _
+
+from khata.clients.choices import SizeTier
+from khata.core.models import TimeStampedModel
+from khata.prospecting.choices import LeadStatus, MethodKind, Routing
+
+
+class SearchMethod(TimeStampedModel):
+    """A way of finding clients (a fair, a purchased list, referrals…) with what it cost, so
+    its figures can show whether it pays off. Every manager reads every method; its owner
+    and the head change it."""
+
+    name = models.CharField(_("name"), max_length=150)
+    kind = models.CharField(_("kind"), max_length=20, choices=MethodKind.choices)
+    owner = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT,
+                              related_name="search_methods", verbose_name=_("owner"))
+    starts_on = models.DateField(_("from"), null=True, blank=True)
+    ends_on = models.DateField(_("until"), null=True, blank=True)
+    cost = models.DecimalField(_("cost"), max_digits=14, decimal_places=2, default=Decimal("0"),
+                               validators=[MinValueValidator(Decimal("0"))])
+    currency = models.CharField(_("currency"), max_length=3, default="INR")
+    notes = models.TextField(_("notes"), blank=True)
+    is_active = models.BooleanField(_("in use"), default=True)
+    # The public web-to-lead form of this method (kind "web form" or any other).
+    form_enabled = models.BooleanField(_("public web form"), default=False)
+    routing = models.CharField(_("who gets the form's leads"), max_length=20,
+                               choices=Routing.choices, default=Routing.OWNER)
+    routing_managers = models.ManyToManyField(settings.AUTH_USER_MODEL, blank=True,
+                                              related_name="+",
+                                              verbose_name=_("managers in the rotation"))
+    routing_regions = models.JSONField(_("region → manager id"), default=dict, blank=True)
+    routing_next = models.PositiveIntegerField(default=0, editable=False)
+
+    access_scope = "shared"  # everyone reads; the owner (and the head) change it
+    access_owner_path = "owner"
+    access_shared_create = True
+    access_handover_field = "owner"
+
+    class Meta:
+        ordering = ["name", "id"]
+        verbose_name = _("search method")
+        constraints = [models.UniqueConstraint(models.functions.Lower("name"),
+                                               name="search_method_name_unique")]
+
+    def __str__(self) -> str:
+        return self.name
+
+
+class DisqualifyReason(models.Model):
+    """Why a lead was dropped (a managed list: no budget, wrong size, competitor…)."""
+
+    name = models.CharField(_("name"), max_length=100, unique=True)
+    is_active = models.BooleanField(_("in use"), default=True)
+
+    access_scope = "shared"
+
+    class Meta:
+        ordering = ["name"]
+        verbose_name = _("disqualification reason")
+
+    def __str__(self) -> str:
+        return self.name
+
+
+class Lead(TimeStampedModel):
+    """An unqualified prospect a search method found: who, how to reach them, what they need.
+
+    Qualifying it makes (or joins) a company and a contact in the client database."""
+
+    search_method = models.ForeignKey(SearchMethod, on_delete=models.PROTECT,
+                                      related_name="leads", verbose_name=_("search method"))
+    owner = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT,
+                              related_name="leads", verbose_name=_("owner"))
+    company_name = models.CharField(_("company"), max_length=200)
+    contact_name = models.CharField(_("contact person"), max_length=200, blank=True)
+    job_title = models.CharField(_("job title"), max_length=150, blank=True)
+    email = models.EmailField(_("e-mail"), max_length=254, blank=True)
+    phone = models.CharField(_("phone"), max_length=20, blank=True)
+    website = models.URLField(_("website"), max_length=300, blank=True)
+    domain = models.CharField(_("web domain"), max_length=253, blank=True, editable=False)
+    country = models.CharField(_("country"), max_length=2, blank=True)
+    region = models.CharField(_("region / state"), max_length=100, blank=True)
+    city = models.CharField(_("city"), max_length=100, blank=True)
+    industry = models.ForeignKey("clients.Industry", null=True, blank=True,
+                                 on_delete=models.PROTECT, related_name="+",
+                                 verbose_name=_("industry"))
+    size_tier = models.CharField(_("size"), max_length=20, blank=True, choices=SizeTier.choices)
+    needs = models.ManyToManyField("clients.Need", blank=True, related_name="leads",
+                                   verbose_name=_("needs"))
+    notes = models.TextField(_("notes"), blank=True)
+    status = models.CharField(_("status"), max_length=20, choices=LeadStatus.choices,
+                              default=LeadStatus.NEW)
+    disqualify_reason = models.ForeignKey(DisqualifyReason, null=True, blank=True,
+                                          on_delete=models.PROTECT, related_name="leads",
+                                          verbose_name=_("why dropped"))
+    # Set at intake when the lead looks like a company already in the database.
+    matches_company = models.ForeignKey("clients.Company", null=True, blank=True,
+                                        on_delete=models.SET_NULL, related_name="+",
+                                        verbose_name=_("looks like"))
+    company = models.ForeignKey("clients.Company", null=True, blank=True,
+                                on_delete=models.SET_NULL, related_name="leads",
+                                verbose_name=_("qualified into"))
+    contact = models.ForeignKey("clients.Contact", null=True, blank=True,
+                                on_delete=models.SET_NULL, related_name="+",
+                                verbose_name=_("contact"))
+    closed_at = models.DateTimeField(_("qualified or dropped"), null=True, blank=True)
+
+    access_owner_path = "owner"
+    access_portfolio = True
+    access_handover_field = "owner"
+    access_handover_split_fields = ("region", "country", "industry")
+
+    class Meta:
+        ordering = ["-created_at", "-id"]
+        verbose_name = _("lead")
+        indexes = [
+            models.Index(fields=["owner", "status", "-created_at"], name="lead_owner_status_idx"),
+            models.Index(fields=["search_method", "status"], name="lead_method_status_idx"),
+            models.Index(fields=["email"], name="lead_email_idx"),
+            models.Index(fields=["domain"], name="lead_domain_idx"),
+        ]
+
+    def __str__(self) -> str:
+        return self.company_name
+
+
+class Segment(TimeStampedModel):
+    """A named group of companies defined by rules over their fields (no code, no SQL):
+    what campaigns and contact plans target. Members are computed when asked."""
+
+    name = models.CharField(_("name"), max_length=150)
+    description = models.TextField(_("description"), blank=True)
+    owner = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT,
+                              related_name="segments", verbose_name=_("owner"))
+    rules = models.JSONField(_("rules"), default=dict)
+
+    access_scope = "shared"  # the team shares segments; the owner and the head change them
+    access_owner_path = "owner"
+    access_shared_create = True
+    access_handover_field = "owner"
+
+    class Meta:
+        ordering = ["name", "id"]
+        verbose_name = _("segment")
+
+    def __str__(self) -> str:
+        return self.name
+
+
+class SegmentCount(models.Model):
+    """A segment's member count at one moment (its history, for the trend)."""
+
+    segment = models.ForeignKey(Segment, on_delete=models.CASCADE, related_name="counts")
+    at = models.DateTimeField(_("when"), auto_now_add=True)
+    count = models.PositiveIntegerField(_("members"))
+
+    access_scope = "shared"
+
+    class Meta:
+        ordering = ["-at"]
+        indexes = [models.Index(fields=["segment", "-at"], name="segment_count_idx")]
+
+    def __str__(self) -> str:
+        return f"{self.segment_id}: {self.count} at {self.at:%Y-%m-%d %H:%M}"
