@@ -145,6 +145,28 @@ def _absence(owner, marker):
         "reason": "vacation", "note": marker})
 
 
+def _search_method(owner, marker):
+    from khata.prospecting.services import search_method_create
+
+    return search_method_create(by=owner, data={"name": marker, "kind": "exhibition"})
+
+
+def _lead(owner, marker):
+    from khata.prospecting.services import lead_create
+
+    # The method is shared, so its name must not carry the lead's marker.
+    method = _search_method(owner, f"Method {next(_serial)}")
+    return lead_create(by=owner, data={"search_method": method,
+                                       "company_name": marker, "city": "Pune"})
+
+
+def _segment(owner, marker):
+    from khata.prospecting.services import segment_save
+
+    return segment_save(by=owner, data={"name": marker, "rules": {"match": "all", "rules": [
+        {"field": "city", "op": "in", "value": ["Pune"]}]}})
+
+
 KINDS: dict[str, Kind] = {
     "company": Kind(_company),
     "deleted_company": Kind(_deleted_company),
@@ -158,6 +180,11 @@ KINDS: dict[str, Kind] = {
     "absence": Kind(_absence),
     "product": Kind(_product, shared=True),
     "price_list": Kind(_price_list, shared=True),
+    "lead": Kind(_lead),
+    # The team shares search methods and segments: a colleague reads them, only the owner
+    # (and the head) changes them.
+    "search_method": Kind(_search_method, shared=True),
+    "segment": Kind(_segment, shared=True),
 }
 
 
@@ -301,6 +328,9 @@ API_PARAM_KINDS: dict[str, str] = {
     "price_list_id": "price_list",
     "user_id": "user",
     "absence_id": "absence",
+    "lead_id": "lead",
+    "method_id": "search_method",
+    "segment_id": "segment",
 }
 
 # "METHOD /path" → {parameter: kind} where the name alone says the wrong thing.
@@ -332,6 +362,13 @@ API_BODIES: dict[str, dict] = {
     "POST /api/v1/absences": {"user": Ref("user", "email"), "substitute": "head@example.com",
                               "starts_at": "2099-01-01T00:00:00Z",
                               "ends_at": "2099-01-08T00:00:00Z", "reason": "vacation"},
+    "PATCH /api/v1/search-methods/{method_id}": {"cost": "1.00"},
+    "PATCH /api/v1/leads/{lead_id}": {"city": "Sweepville"},
+    "POST /api/v1/leads/{lead_id}/qualify": {"create_new": True},
+    "POST /api/v1/leads/{lead_id}/disqualify": {"reason": 1},
+    "PATCH /api/v1/segments/{segment_id}": {"name": "Changed by the sweep"},
+    "POST /api/v1/leads": {"search_method": Ref("search_method"), "owner": Ref("user"),
+                           "company_name": "Added by the sweep"},
     "POST /api/v1/imports": {"multipart": True, "kind": "contacts", "owner": Ref("user"),
                              "file": upload("sweep.csv", b"Name,Company\nRavi,Acme\n")},
 }
@@ -355,6 +392,14 @@ API_COLLECTIONS: dict[str, Listing] = {
     "GET /api/v1/team/members": Listing(),
     "GET /api/v1/team/settings": Listing(),
     "GET /api/v1/absences": Listing("absence", queries=({}, {"current": "true"})),
+    "GET /api/v1/leads": Listing("lead", queries=({}, {"q": MARKER}, {"owner": Ref("user")},
+                                                  {"search_method": Ref("lead",
+                                                                        "search_method_id")})),
+    "GET /api/v1/search-methods": Listing(),
+    "GET /api/v1/search-methods/figures": Listing(),
+    "GET /api/v1/disqualify-reasons": Listing(),
+    "GET /api/v1/segment-fields": Listing(),
+    "GET /api/v1/segments": Listing(),
 }
 
 API_EXEMPT: dict[str, str] = {
@@ -369,6 +414,10 @@ API_EXEMPT: dict[str, str] = {
     "POST /api/v1/price-lists": "head-only creation of shared reference data (catalog tests)",
     "POST /api/v1/team/members": "head-only appointment of a new person; names no record",
     "PUT /api/v1/team/settings": "head-only team rule (managers_read_all); names no record",
+    "POST /api/v1/search-methods": "adds a shared search method owned by the caller; names no "
+                                   "record",
+    "POST /api/v1/segments": "adds a shared segment owned by the caller; its rules name field "
+                             "values, not records",
 }
 
 # Routes the sweep found leaking: the case id → why (strict xfail, so a fix turns it green
