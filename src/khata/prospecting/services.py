@@ -75,6 +75,8 @@ def _currency(value, _data):
 
 def _method_cleaners(*, by: User):
     def owner(value, _data):
+        if value in (None, ""):
+            return by
         user = value if isinstance(value, User) else User.objects.filter(
             pk=value if str(value).isdigit() else None).first()
         if user is None or not may_act_for(by, user) or not user.is_active:
@@ -135,6 +137,8 @@ def search_method_create(*, by: User, data: dict) -> SearchMethod:
 def search_method_update(*, by: User, method: SearchMethod, data: dict) -> SearchMethod:
     """Change a search method's details (its owner or the head)."""
     ensure(by, "change", method)
+    if data.get("owner", "missing") in (None, ""):
+        data = {key: value for key, value in data.items() if key != "owner"}  # no change
     cleaned = _clean_method(by=by, data=data, method=method)
     before = snapshot(method, list(cleaned))
     for name, value in cleaned.items():
