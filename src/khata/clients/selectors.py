@@ -112,7 +112,10 @@ def _search(queryset: QuerySet[Company], q: str) -> QuerySet[Company]:
     q = " ".join(q.split())
     if not q:
         return queryset
-    pieces = [name_ids(q)]
+    # An e-mail address is looked up as one (and its domain), not as a name fragment: the
+    # trigrams of "…@….example.in" are in half the table (24 ms on PostgreSQL for nothing).
+    email_like = "@" in q and " " not in q
+    pieces = [] if email_like else [name_ids(q)]
     compact = re.sub(r"[\s./-]", "", q).upper()
     if len(compact) >= 5:
         pieces += [tax_number_ids(compact), registration_ids(q)]
@@ -165,7 +168,9 @@ def companies_stale(*, user, now: datetime | None = None) -> QuerySet[Company]:
     """Companies in the user's reach whose data is older than their lifecycle allows, oldest
     first (company_freshness_idx serves the order, so the first rows come without a sort)."""
     queryset = _with_freshness(visible_to(user, Company.objects.all()))
-    return (queryset.filter(stale_condition(now)).select_related("owner")
+    # prefetch, not select_related: with the join SQLite started from the users and sorted
+    # every stale company (0.7 s at 1,000,000 companies) instead of reading the index in order.
+    return (queryset.filter(stale_condition(now)).prefetch_related("owner")
             .order_by("verified_or_created", "id"))
 
 
@@ -248,15 +253,12 @@ def lifecycle_counts(*, user, cap: int = COUNT_CAP) -> dict[str, int]:
     from django.db.models import Count
 
     scope = visible_to(user, Company.objects.all())
-    # One query reads at most cap + 1 rows: exact counts for a portfolio of up to `cap`.
-    first = scope.order_by().values("pk")[:cap + 1]
-    rows = (Company.objects.filter(pk__in=first).order_by().values("lifecycle")
-            .annotate(n=Count("id")).values_list("lifecycle", "n"))
+    if isinstance(count_capped(scope, cap), AtLeast):
+        return {lifecycle: count_capped(scope.filter(lifecycle=lifecycle), cap)
+                for lifecycle in Lifecycle.values}
     counts = dict.fromkeys(Lifecycle.values, 0)
-    counts.update(dict(rows))
-    if sum(counts.values()) > cap:
-        counts = {lifecycle: count_capped(scope.filter(lifecycle=lifecycle), cap)
-                  for lifecycle in Lifecycle.values}
+    counts.update(dict(scope.order_by().values("lifecycle").annotate(n=Count("id"))
+                       .values_list("lifecycle", "n")))
     return counts
 
 

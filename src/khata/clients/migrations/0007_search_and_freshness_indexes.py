@@ -1,5 +1,6 @@
-"""Indexes for the Today page (stale records oldest first, capped counts) and, on SQLite, for
-searching by e-mail, phone and registration number (clients/search.py)."""
+"""Indexes for the Today page (stale records oldest first, capped counts) and for searching by
+e-mail, phone and registration number (SQLite) and by a phone's last ten digits (both), see
+clients/search.py."""
 
 import django.db.models.functions.comparison
 from django.conf import settings
@@ -15,10 +16,12 @@ def create(apps, schema_editor):
 def drop(apps, schema_editor):
     from khata.clients.search import SQLITE_INDEX_NAMES
 
-    if schema_editor.connection.vendor == "sqlite":
-        with schema_editor.connection.cursor() as cursor:
-            for name in SQLITE_INDEX_NAMES:
-                cursor.execute(f"DROP INDEX IF EXISTS {name}")
+    vendor = schema_editor.connection.vendor
+    names = SQLITE_INDEX_NAMES if vendor == "sqlite" else [
+        "contact_phone_tail", "contact_mobile_tail"] if vendor == "postgresql" else []
+    with schema_editor.connection.cursor() as cursor:
+        for name in names:
+            cursor.execute(f"DROP INDEX IF EXISTS {name}")
 
 
 class Migration(migrations.Migration):
