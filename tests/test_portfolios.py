@@ -372,3 +372,130 @@ def test_exports_include_the_covered_portfolio_for_its_window_only(absence, subs
         _headers, rows = companies_export(user=User.objects.get(pk=substitute.pk),
                                           filters=CompanyFilters())
         assert not any("Asha's Client" in row for row in rows)
+
+
+# --- found in review: a substitute keeps records where they are ------------------------------
+
+def test_a_substitute_cannot_carry_the_absent_managers_records_off(absence, manager,
+                                                                    substitute, asha_company):
+    from khata.clients.services import company_merge, contact_update
+
+    own = CompanyFactory(owner=substitute, display_name="Sita's Client")
+    contact = ContactFactory(company=asha_company)
+    with time_machine.travel(START + timedelta(hours=1), tick=False):
+        sita = User.objects.get(pk=substitute.pk)
+        with pytest.raises(ValidationError) as taken:
+            company_update(by=sita, company=asha_company, data={"owner": substitute.pk})
+        with pytest.raises(ValidationError) as merged:
+            company_merge(by=sita, survivor=own, other=asha_company)
+        with pytest.raises(ValidationError) as moved:
+            contact_update(by=sita, contact=contact, data={"company": own.pk})
+    assert "owner" in taken.value.message_dict
+    assert "other" in merged.value.message_dict
+    assert "company" in moved.value.message_dict
+    asha_company.refresh_from_db()
+    contact.refresh_from_db()
+    assert asha_company.owner == manager and asha_company.merged_into is None
+    assert contact.company == asha_company
+
+
+def test_a_substitute_imports_into_the_covered_portfolio_on_behalf(absence, manager,
+                                                                   substitute):
+    from khata.audit.services import import_run, import_start
+
+    with time_machine.travel(START + timedelta(hours=1), tick=False):
+        sita = User.objects.get(pk=substitute.pk)
+        job = import_start(by=sita, kind="companies", filename="list.csv", owner=manager,
+                           data=b"Name,City\nKonkan Traders,Ratnagiri\n")
+        import_run(by=sita, job=job)
+
+    company = Company.objects.get(display_name="Konkan Traders")
+    assert company.owner == manager
+    change = last_change(company)
+    assert (change.actor, change.on_behalf_of) == (substitute, manager)
+
+
+def test_a_manager_cannot_import_into_a_colleagues_portfolio(manager, other_manager):
+    from khata.audit.services import import_start
+
+    with pytest.raises(ValidationError) as raised:
+        import_start(by=other_manager, kind="companies", filename="x.csv", owner=manager,
+                     data=b"Name\nX\n")
+    assert "owner" in raised.value.message_dict
+
+
+def test_with_read_all_the_today_page_counts_only_the_held_portfolio(head, other_manager,
+                                                                     asha_company):
+    from khata.clients.selectors import companies_stale, lifecycle_counts
+
+    team_settings_set(by=head, managers_read_all=True)
+
+    assert sum(lifecycle_counts(user=other_manager).values()) == 0
+    assert not companies_stale(user=other_manager).exists()
+
+
+def test_a_split_by_industry_code_and_case_insensitive_region(head, manager, other_manager,
+                                                             substitute):
+    from khata.clients.models import Industry
+
+    food = CompanyFactory(owner=manager, industry=Industry.objects.get(code="10"),
+                          region="Goa")
+    kerala = CompanyFactory(owner=manager, region="Kerala")
+    rest = CompanyFactory(owner=manager, region="Goa")
+
+    user_dismiss(by=head, user=manager, plan=HandoverPlan(
+        to=other_manager, split_by="industry", assignments={"10": substitute}))
+
+    for company in (food, kerala, rest):
+        company.refresh_from_db()
+    assert (food.owner, kerala.owner, rest.owner) == (substitute, other_manager, other_manager)
+
+
+def test_a_split_value_the_leaver_does_not_hold_is_refused(head, manager, other_manager,
+                                                          substitute, asha_company):
+    with pytest.raises(ValidationError) as raised:
+        user_dismiss(by=head, user=manager, plan=HandoverPlan(
+            to=other_manager, split_by="region", assignments={"Atlantis": substitute}))
+    assert "Atlantis" in raised.value.message_dict["assignments"][0]
+    kerala = HandoverPlan(to=other_manager, split_by="region",
+                          assignments={"maharashtra": substitute})
+    user_dismiss(by=head, user=manager, plan=kerala)
+    asha_company.refresh_from_db()
+    assert asha_company.owner == substitute  # "maharashtra" matched "Maharashtra"
+
+
+def test_contacts_timelines_show_the_hand_over(head, manager, other_manager, asha_company):
+    contact = ContactFactory(company=asha_company)
+
+    user_dismiss(by=head, user=manager, plan=HandoverPlan(to=other_manager))
+
+    assert "handed over" in last_change(contact).message
+
+
+def test_editing_only_the_note_keeps_an_absences_exact_times(head, manager, substitute):
+    from datetime import datetime as dt
+
+    starts = timezone.make_aware(dt(2031, 3, 2, 9, 0))
+    ends = timezone.make_aware(dt(2031, 3, 2, 17, 0))
+    absence = absence_record(by=head, user=manager, data={
+        "substitute": substitute, "starts_at": starts, "ends_at": ends,
+        "reason": AbsenceReason.OTHER})
+    browser = Client()
+    browser.force_login(manager)
+    form = browser.get(f"/absences/{absence.pk}/").context["form"]
+    data = {name: form[name].value() for name in form.fields}
+    data["note"] = "Dentist"
+
+    assert browser.post(f"/absences/{absence.pk}/", data).status_code == 302
+
+    absence.refresh_from_db()
+    assert (absence.starts_at, absence.ends_at, absence.note) == (starts, ends, "Dentist")
+
+
+def test_demoting_a_superuser_head_takes_their_rights(head, manager, asha_company):
+    boss = UserFactory(email="boss@example.com", role="head", is_superuser=True)
+    user_set_role(by=head, user=boss, role="manager")
+
+    boss.refresh_from_db()
+    assert not boss.is_head and not boss.is_superuser
+    assert not can(boss, "view", asha_company)

@@ -9,7 +9,7 @@ from khata.core.choices import DuplicateAction, ImportStatus
 from khata.core.importing import execute, guess_mapping, importer_for, mapping_problems
 from khata.core.models import ImportJob
 from khata.core.tables import MAX_BYTES, TableError
-from khata.team.access import ensure, ensure_active, is_head
+from khata.team.access import ensure, ensure_active, may_act_for
 from khata.team.models import User
 
 # Files up to this many rows import during the request; bigger ones go to the worker.
@@ -31,8 +31,9 @@ def import_start(*, by: User, kind: str, filename: str, data: bytes,
     except TableError as exc:
         raise ValidationError({"kind": [str(exc)]}) from exc
     owner = owner or by
-    if owner.pk != by.pk and not is_head(by):
-        raise ValidationError({"owner": [_("You can import only into your own portfolio.")]})
+    if not may_act_for(by, owner):
+        raise ValidationError({"owner": [_("You can import only into your own portfolio (or one "
+                                           "you cover during an absence).")]})
     try:
         table = importer.read(data, filename)
     except TableError as exc:

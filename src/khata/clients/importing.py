@@ -30,7 +30,7 @@ from khata.core.choices import ChangeAction
 from khata.core.importing import Importer, Row, register
 from khata.core.models import Change
 from khata.core.tables import Table, TableError
-from khata.team.access import ensure, may_act_for, visible_to
+from khata.team.access import acting_for, ensure, may_act_for, visible_to
 
 LIFECYCLE_WORDS = {
     "prospect": Lifecycle.PROSPECT, "lead": Lifecycle.PROSPECT, "opportunity": Lifecycle.PROSPECT,
@@ -228,11 +228,15 @@ def _industry_from(text: str, job):
 def _log_creations(job, objects, field_lists) -> None:
     content_type = ContentType.objects.get_for_model(objects[0])
     message = _("imported from %(file)s") % {"file": job.filename[:200]}
-    insert_values(Change, ["actor_id", "action", "content_type_id", "object_id", "object_repr",
-                           "message", "changes"], (
-        (job.created_by_id, ChangeAction.CREATE, content_type.pk, str(obj.pk), str(obj)[:200],
-         message, {name: [None, _json(getattr(obj, name + "_id", getattr(obj, name)))]
-                   for name in fields})
+    # A substitute importing into the portfolio they cover does it on the owner's behalf; a
+    # job has one owner, so the first record answers for all.
+    on_behalf_id = acting_for(job.created_by, objects[0])
+    insert_values(Change, ["actor_id", "on_behalf_of_id", "action", "content_type_id",
+                           "object_id", "object_repr", "message", "changes"], (
+        (job.created_by_id, on_behalf_id, ChangeAction.CREATE, content_type.pk, str(obj.pk),
+         str(obj)[:200], message,
+         {name: [None, _json(getattr(obj, name + "_id", getattr(obj, name)))]
+          for name in fields})
         for obj, fields in zip(objects, field_lists, strict=True)
     ))
 

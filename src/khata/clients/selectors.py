@@ -167,7 +167,9 @@ def companies_visible(*, user, filters: CompanyFilters | None = None) -> QuerySe
 def companies_stale(*, user, now: datetime | None = None) -> QuerySet[Company]:
     """Companies in the user's reach whose data is older than their lifecycle allows, oldest
     first (company_freshness_idx serves the order, so the first rows come without a sort)."""
-    queryset = _with_freshness(visible_to(user, Company.objects.all()))
+    # Work lists (stale records, portfolio counts, data health) cover the portfolio the user
+    # holds ("change"), not colleagues' they may only read when the head allows it.
+    queryset = _with_freshness(visible_to(user, Company.objects.all(), "change"))
     # prefetch, not select_related: with the join SQLite started from the users and sorted
     # every stale company (0.7 s at 1,000,000 companies) instead of reading the index in order.
     return (queryset.filter(stale_condition(now)).prefetch_related("owner")
@@ -252,7 +254,7 @@ def lifecycle_counts(*, user, cap: int = COUNT_CAP) -> dict[str, int]:
     AtLeast(cap)."""
     from django.db.models import Count
 
-    scope = visible_to(user, Company.objects.all())
+    scope = visible_to(user, Company.objects.all(), "change")
     if isinstance(count_capped(scope, cap), AtLeast):
         return {lifecycle: count_capped(scope.filter(lifecycle=lifecycle), cap)
                 for lifecycle in Lifecycle.values}
@@ -293,7 +295,7 @@ def duplicates_suspected(*, user) -> QuerySet[Company]:
     """Companies sharing a tax number or a web domain with another company in reach."""
     from django.db.models import Count
 
-    scope = visible_to(user, Company.objects.all())
+    scope = visible_to(user, Company.objects.all(), "change")
     taxes = (scope.exclude(tax_number="").values("tax_number").annotate(n=Count("id"))
              .filter(n__gt=1).values("tax_number"))
     domains = (scope.exclude(domain="").values("domain").annotate(n=Count("id"))
@@ -306,8 +308,8 @@ def data_health(*, user) -> dict:
     """Counts of each data problem in the user's reach, and per owner for the head."""
     from django.db.models import Count
 
-    companies = _with_freshness(visible_to(user, Company.objects.all()))
-    contacts = visible_to(user, Contact.objects.all())
+    companies = _with_freshness(visible_to(user, Company.objects.all(), "change"))
+    contacts = visible_to(user, Contact.objects.all(), "change")
     checks = {
         "companies": companies,
         "stale": companies.filter(stale_condition()),

@@ -32,7 +32,14 @@ from khata.clients.validation import (
 )
 from khata.core.changelog import record_change, record_event, snapshot
 from khata.core.choices import ChangeAction
-from khata.team.access import can, ensure, ensure_active, is_head, may_act_for
+from khata.team.access import (
+    can,
+    ensure,
+    ensure_active,
+    is_head,
+    may_act_for,
+    may_reassign,
+)
 from khata.team.models import User
 
 COMPANY_FIELDS = [
@@ -83,13 +90,17 @@ def size_tier_for(employees: int | None) -> str:
     return SizeTier.ENTERPRISE
 
 
-def _company_cleaners(*, by: User):
+def _company_cleaners(*, by: User, company: Company | None = None):
     def owner(value, _data):
         if value in (None, ""):
             return by
         user = value if isinstance(value, User) else User.objects.filter(
             pk=value if str(value).isdigit() else None).first() or User.objects.filter(
             email__iexact=str(value)).first()
+        if company is not None and not may_reassign(by, company.owner_id,
+                                                    getattr(user, "pk", None)):
+            raise ValidationError(_("Only the head of the company moves a company to another "
+                                    "portfolio."))
         if not is_head(by) and (user is None or not may_act_for(by, user)):
             # One answer whether or not the person exists: a manager learns nothing about
             # who works here by trying ids or addresses.
@@ -122,7 +133,7 @@ def _company_cleaners(*, by: User):
 
 def _clean_company(*, by: User, data: dict, company: Company | None) -> tuple[dict, dict]:
     """Validated values for a company, or every field's error at once."""
-    cleaned, errors = clean_fields(data, _company_cleaners(by=by))
+    cleaned, errors = clean_fields(data, _company_cleaners(by=by, company=company))
     country = cleaned.get("country", company.country if company else "")
     if "website" in cleaned and "website" not in errors:
         try:
@@ -285,6 +296,8 @@ def _contact_cleaners(*, by: User, company: Company | None):
             pk=value if str(value).isdigit() else None).first()
         if target is None or not can(by, "change", target):
             raise ValidationError(_("Choose a company in your portfolio."))
+        if company is not None and not may_reassign(by, company.owner_id, target.owner_id):
+            raise ValidationError(_("Only the head moves a contact to another portfolio."))
         return target
 
     def country(data):
@@ -406,6 +419,9 @@ def company_merge(*, by: User, survivor: Company, other: Company,
     ensure(by, "change", other)
     if survivor.pk == other.pk:
         raise ValidationError({"other": [_("Choose two different companies.")]})
+    if not may_reassign(by, other.owner_id, survivor.owner_id):
+        raise ValidationError({"other": [_("The two companies are in different portfolios: "
+                                           "only the head merges them.")]})
     unknown = set(take_from_other or ()) - set(MERGE_FIELDS)
     if unknown:
         raise ValidationError({"fields": [_("Unknown fields: %(f)s.")

@@ -3,23 +3,23 @@
 from django.contrib import messages
 from django.contrib.auth.decorators import login_not_required
 from django.core.exceptions import ValidationError
-from django.db import connection, transaction
+from django.db import connection
 from django.http import JsonResponse
 from django.shortcuts import redirect, render
 from django.utils.translation import ngettext
 from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_POST
 
-from khata.clients.selectors import CompanyFilters, companies_visible, industries
+from khata.clients.selectors import CompanyFilters, industries
 from khata.core.forms import apply_errors
 from khata.core.selectors import worker_state
 from khata.home.forms import AppointForm
 from khata.home.selectors import today_sections
 from khata.home.selectors_team import cover_state, team_overview
+from khata.home.services import manager_appoint
 from khata.team.access import ensure
 from khata.team.forms import TeamSettingsForm
 from khata.team.selectors import team_settings, users_active_for_cover
-from khata.team.services import portfolio_assign, user_appoint
 
 
 def today_view(request):
@@ -68,17 +68,16 @@ def appoint_view(request):
     form = _appoint_form(request, request.POST)
     if form.is_valid():
         data = form.cleaned_data
+        portfolio = None
+        if form.wants_portfolio():
+            portfolio = CompanyFilters(
+                owner=data["from_owner"].pk if data["from_owner"] else None,
+                region=data["region"], industry=data["industry"],
+                lifecycle=[data["lifecycle"]] if data["lifecycle"] else [])
         try:
-            with transaction.atomic():
-                person, path = user_appoint(by=request.user, email=data["email"],
-                                            name=data["name"], role=data["role"])
-                moved = 0
-                if form.wants_portfolio():
-                    companies = companies_visible(user=request.user, filters=CompanyFilters(
-                        owner=data["from_owner"].pk if data["from_owner"] else None,
-                        region=data["region"], industry=data["industry"],
-                        lifecycle=[data["lifecycle"]] if data["lifecycle"] else []))
-                    moved = portfolio_assign(by=request.user, queryset=companies, to=person)
+            person, path, moved = manager_appoint(by=request.user, email=data["email"],
+                                                  name=data["name"], role=data["role"],
+                                                  portfolio=portfolio)
         except ValidationError as exc:
             apply_errors(form, exc)
         else:

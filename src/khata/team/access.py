@@ -248,6 +248,14 @@ def may_act_for(user, owner) -> bool:
     return is_head(user) or owner_id == user.pk or owner_id in reach(user).covered
 
 
+def may_reassign(user, old_owner, new_owner) -> bool:
+    """May `user` move a record from one portfolio to another? Only the head; anyone else
+    (a substitute included) keeps records where they are, so covering an absence never
+    carries the absent manager's clients off."""
+    old_id, new_id = getattr(old_owner, "pk", old_owner), getattr(new_owner, "pk", new_owner)
+    return is_head(user) or old_id == new_id
+
+
 def colleagues(user, queryset: QuerySet) -> QuerySet:
     """The active people among `queryset` whose names the user may read when picking someone
     (a substitute, a receiver): every signed-in member of the team may; nobody else."""

@@ -24,17 +24,12 @@ class UserAdmin(BaseUserAdmin):
     ]
     add_fieldsets = [(None, {"fields": ["email", "name", "role", "password1", "password2"]})]
 
-    def get_readonly_fields(self, request, obj=None):
-        if obj is None:
-            return []
-        return ["role", "is_active", "last_login", "date_joined"]
+    # Rights change on the Team page only, where every change is recorded.
+    readonly_fields = ["role", "is_active", "is_staff", "is_superuser", "last_login",
+                       "date_joined"]
 
-
-@admin.register(ApiToken)
-class ApiTokenAdmin(admin.ModelAdmin):
-    list_display = ["name", "user", "prefix", "created_at", "last_used_at", "revoked_at"]
-    readonly_fields = ["prefix", "digest", "last_used_at"]
-    list_select_related = ["user"]
+    def has_add_permission(self, request):
+        return False  # appoint on the Team page: it records who appointed whom
 
 
 class ReadOnlyAdmin(admin.ModelAdmin):
@@ -48,6 +43,12 @@ class ReadOnlyAdmin(admin.ModelAdmin):
 
     def has_delete_permission(self, request, obj=None):
         return False
+
+
+@admin.register(ApiToken)
+class ApiTokenAdmin(ReadOnlyAdmin):
+    list_display = ["name", "user", "prefix", "created_at", "last_used_at", "revoked_at"]
+    list_select_related = ["user"]
 
 
 @admin.register(Absence)

@@ -104,7 +104,7 @@ def holdings_of(*, user: User, person: User) -> list[Holding]:
         if not getattr(model, "access_portfolio", False):
             continue
         paths = owner_paths(model)
-        manager = model._default_manager
+        manager = model._base_manager  # what a hand-over moves, deleted records too
         count = manager.filter(**{paths[0]: person.pk}).count() if paths else 0
         if count:
             rows.append(Holding(str(model._meta.verbose_name_plural), count,

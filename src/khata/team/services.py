@@ -23,7 +23,7 @@ from django.utils.translation import gettext as _
 
 from khata.core.changelog import record_change, record_event, record_moves, snapshot
 from khata.core.choices import ChangeAction
-from khata.team.access import ensure, ensure_active, is_head, reach_changed
+from khata.team.access import ensure, ensure_active, is_head, owner_paths, reach_changed
 from khata.team.choices import AbsenceReason, AppointmentKind, Role
 from khata.team.models import Absence, ApiToken, Appointment, TeamSettings, User
 
@@ -172,20 +172,23 @@ def set_password_path(user: User) -> str:
 
 
 @transaction.atomic
-def user_appoint(*, by: User | None, email: str, name: str = "",
-                 role: str = Role.MANAGER) -> tuple[User, str]:
-    """Appoint a manager (or a head): the account starts without a password and the returned
-    one-time link lets them choose it. Recorded as an appointment by `by`."""
+def user_appoint(*, by: User | None, email: str, name: str = "", role: str = Role.MANAGER,
+                 password: str | None = None) -> tuple[User, str | None]:
+    """Appoint a manager (or a head), recorded as an appointment by `by`. Without a password
+    the account starts without one and the returned one-time link lets them choose it; with
+    one (the command line's --password) there is no link."""
     if by is not None:
         ensure(by, "appoint")
-    user, _password = user_create(by=by, email=email, role=role, name=name, password=None)
-    user.set_unusable_password()
-    user.save(update_fields=["password"])
+    user, _password = user_create(by=by, email=email, role=role, name=name,
+                                  password=password)
+    if password is None:
+        user.set_unusable_password()
+        user.save(update_fields=["password"])
     Appointment.objects.create(user=user, kind=AppointmentKind.APPOINTED, by=by,
                                details={"role": role})
     record_event(actor=by, action=ChangeAction.EVENT, obj=user,
                  message=_("appointed as %(role)s") % {"role": user.get_role_display()})
-    return user, set_password_path(user)
+    return user, set_password_path(user) if password is None else None
 
 
 def user_by_reference(value) -> User | None:
@@ -223,13 +226,38 @@ def _move(*, by: User | None, queryset, field: str, to: User, message: str) -> i
     for pk, old in old_ids.items():
         by_old.setdefault(old, []).append(pk)
     model = queryset.model
+    followers = _followers(model, field)
     for old, pks in by_old.items():
         for start in range(0, len(pks), 1000):
             chunk = pks[start:start + 1000]
             record_moves(actor=by, objects=model._base_manager.filter(pk__in=chunk),
                          field=field, old=old, new=to.pk, message=message)
+            # Records that follow (a company's contacts) move with it; their timelines say so.
+            for follower, link in followers:
+                record_moves(actor=by, field=field, old=old, new=to.pk, message=message,
+                             objects=follower._base_manager.filter(**{f"{link}__in": chunk}))
             model._base_manager.filter(pk__in=chunk).update(**{field: to})
     return len(old_ids)
+
+
+def _followers(model, field: str) -> list[tuple[type[models.Model], str]]:
+    """Portfolio models owned through `model` (e.g. contacts: "company__owner" on a company's
+    "owner"), with the name of their link to it."""
+    found = []
+    for candidate in apps.get_models():
+        if candidate is model or not getattr(candidate, "access_portfolio", False):
+            continue
+        for path in owner_paths(candidate):
+            link, _sep, rest = path.partition("__")
+            if rest != field:
+                continue
+            try:
+                target = candidate._meta.get_field(link)
+            except Exception:  # noqa: BLE001 — a path through a reverse or missing field
+                continue
+            if getattr(target, "related_model", None) is model:
+                found.append((candidate, link))
+    return found
 
 
 @transaction.atomic
@@ -268,6 +296,36 @@ def _split_field(model, split_by: str):
     return model._meta.get_field(split_by)
 
 
+def _split_keys(user: User, split_by: str, receivers: dict) -> tuple[dict, list[str]]:
+    """Map the values people type (any case; an industry's code or id) to the values the
+    leaving person's records hold; returns (value → receiver, values that match nothing)."""
+    present: dict[str, object] = {}
+    for model in handover_models():
+        split = _split_field(model, split_by)
+        if split is None:
+            continue
+        lookup = split.attname if split.is_relation else split.name
+        values = model._base_manager.filter(**{model.access_handover_field: user}).values_list(
+            lookup, flat=True).distinct()
+        for value in values:
+            if value in (None, ""):
+                continue
+            present[str(value).casefold()] = value
+            if split.is_relation:  # also by the related record's code, e.g. ISIC "C" or "62"
+                related = split.related_model._default_manager.filter(pk=value).first()
+                code = getattr(related, "code", None)
+                if code:
+                    present[str(code).casefold()] = value
+    mapped, unknown = {}, []
+    for key, receiver in receivers.items():
+        value = present.get(str(key).strip().casefold())
+        if value is None:
+            unknown.append(str(key))
+        else:
+            mapped[value] = receiver
+    return mapped, unknown
+
+
 @transaction.atomic
 def user_dismiss(*, by: User | None, user: User, plan: HandoverPlan) -> dict[str, int]:
     """Dismiss `user` in one step: their records move to the receivers in `plan`, their
@@ -301,6 +359,12 @@ def user_dismiss(*, by: User | None, user: User, plan: HandoverPlan) -> dict[str
                                  for model in handover_models()):
         errors["split_by"] = [_("Records cannot be split by “%(field)s”.")
                               % {"field": plan.split_by}]
+    elif plan.split_by and receivers:
+        receivers, unknown = _split_keys(user, plan.split_by, receivers)
+        if unknown:
+            errors.setdefault("assignments", []).append(
+                _("%(name)s holds no record with %(field)s %(values)s.") % {
+                    "name": user, "field": plan.split_by, "values": ", ".join(unknown)})
     if errors:
         raise ValidationError(errors)
     message = _("handed over from %(old)s on dismissal") % {"old": user}
@@ -331,7 +395,7 @@ def user_dismiss(*, by: User | None, user: User, plan: HandoverPlan) -> dict[str
                       "names": ", ".join(sorted({str(default), *map(str, receivers.values())}))})
     Appointment.objects.create(user=user, kind=AppointmentKind.DISMISSED, by=by, details={
         "moved": moved, "to": default.pk, "split_by": plan.split_by,
-        "assignments": {value: receiver.pk for value, receiver in receivers.items()},
+        "assignments": {str(value): receiver.pk for value, receiver in receivers.items()},
         "absences_ended": ended,
     })
     reach_changed()
@@ -360,6 +424,12 @@ def _absences_end_for_leaver(*, by, user: User, now) -> int:
 # ---------------------------------------------------------------- absences and substitutes
 
 ABSENCE_FIELDS = ["user", "substitute", "starts_at", "ends_at", "reason", "note"]
+
+
+def _lock_person(user: User) -> None:
+    """Serialise changes to one person's absences, so two requests at the same moment cannot
+    both pass the overlap check (PostgreSQL row lock; SQLite writes one at a time anyway)."""
+    User.objects.select_for_update().filter(pk=user.pk).first()
 
 
 def _ensure_may_manage_absence(by: User | None, absent: User) -> None:
@@ -437,6 +507,7 @@ def absence_record(*, by: User | None, user: User, data: dict) -> Absence:
     _ensure_may_manage_absence(by, user)
     if not user.is_active:
         raise ValidationError({"user": [_("%(name)s has left the company.") % {"name": user}]})
+    _lock_person(user)
     missing = {name: [_("This field is required.")]
                for name in ("substitute", "starts_at", "ends_at", "reason")
                if data.get(name) in (None, "")}
@@ -466,6 +537,7 @@ def absence_update(*, by: User | None, absence: Absence, data: dict) -> Absence:
     if "starts_at" in data and absence.starts_at <= timezone.now() and \
             data["starts_at"] != absence.starts_at:
         raise ValidationError({"starts_at": [_("The absence has begun; its start is fixed.")]})
+    _lock_person(absence.user)
     cleaned = _clean_absence(absent=absence.user, data=data, absence=absence)
     before = snapshot(absence, list(cleaned))
     for name, value in cleaned.items():
@@ -513,17 +585,21 @@ def team_settings_set(*, by: User, managers_read_all: bool) -> TeamSettings:
 
 
 @transaction.atomic
-def user_set_role(*, by: User, user: User, role: str) -> User:
-    """Make someone head or manager (the head only); takes effect on their next request."""
-    ensure(by, "manage_team")
+def user_set_role(*, by: User | None, user: User, role: str) -> User:
+    """Make someone head or manager (the head only; `by=None`: the command line); takes
+    effect on their next request."""
+    if by is not None:
+        ensure(by, "manage_team")
     if role not in Role.values:
         raise ValidationError({"role": [_("Role must be one of: %(roles)s.")
                                         % {"roles": ", ".join(Role.values)}]})
-    if user.pk == by.pk and role != Role.HEAD:
+    if by is not None and user.pk == by.pk and role != Role.HEAD:
         raise ValidationError({"role": [_("Ask another head to change your own role.")]})
-    before = snapshot(user, ["role", "is_staff"])
+    before = snapshot(user, ["role", "is_staff", "is_superuser"])
     user.role = role
     user.is_staff = role == Role.HEAD
-    user.save(update_fields=["role", "is_staff"])
+    if role != Role.HEAD:
+        user.is_superuser = False  # a superuser counts as head; a demotion must take that too
+    user.save(update_fields=["role", "is_staff", "is_superuser"])
     record_change(actor=by, obj=user, before=before)
     return user

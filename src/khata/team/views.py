@@ -182,9 +182,15 @@ def absence_edit_view(request, pk: int):
     status = 200
     if request.method == "POST":
         if form.is_valid():
+            # Only what the person changed: an absence recorded to the minute (API, CLI)
+            # keeps its exact instants when only its note or substitute is edited.
             data = form.service_data()
+            changed = set(form.changed_data)
+            renamed = {"starts_at": "first_day", "ends_at": "last_day"}
+            data = {key: value for key, value in data.items()
+                    if renamed.get(key, key) in changed}
             if absence.starts_at <= timezone.now():
-                data.pop("starts_at")  # begun: the start stays as it was
+                data.pop("starts_at", None)  # begun: the start stays as it was
             try:
                 absence_update(by=request.user, absence=absence, data=data)
             except ValidationError as exc:

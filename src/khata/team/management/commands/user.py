@@ -10,7 +10,6 @@ from khata.team.selectors import holdings_of
 from khata.team.services import (
     HandoverPlan,
     user_appoint,
-    user_create,
     user_dismiss,
     user_set_role,
 )
@@ -75,20 +74,14 @@ class Command(BaseCommand):
             self.stdout.write(f"{user.email:<32} {user.role:<8} {state:<8} {user.name}")
 
     def _add(self, options):
-        if options["password"] is not None:
-            user, _password = user_create(by=None, email=options["email"],
-                                          role=options["role"], name=options["name"],
-                                          password=options["password"])
-            self.stdout.write(self.style.SUCCESS(f"Added {user.email} "
-                                                 f"({user.get_role_display()})."))
-            return
         user, path = user_appoint(by=None, email=options["email"], name=options["name"],
-                                  role=options["role"])
+                                  role=options["role"], password=options["password"])
         self.stdout.write(self.style.SUCCESS(f"Appointed {user.email} "
                                              f"({user.get_role_display()})."))
-        self.stdout.write(f"Send them this one-time link to choose a password "
-                          f"(valid {settings.PASSWORD_RESET_TIMEOUT // 86400} days):")
-        self.stdout.write(f"  {settings.KHATA_BASE_URL}{path}")
+        if path is not None:
+            self.stdout.write(f"Send them this one-time link to choose a password "
+                              f"(valid {settings.PASSWORD_RESET_TIMEOUT // 86400} days):")
+            self.stdout.write(f"  {settings.KHATA_BASE_URL}{path}")
 
     def _dismiss(self, options):
         leaving = person(options["email"])
@@ -117,8 +110,5 @@ class Command(BaseCommand):
 
     def _role(self, options):
         user = person(options["email"])
-        head = User.objects.filter(is_active=True, role=Role.HEAD).exclude(pk=user.pk).first()
-        if head is None:
-            raise CommandError("Another active head must exist to change roles.")
-        user_set_role(by=head, user=user, role=options["role"])
+        user_set_role(by=None, user=user, role=options["role"])
         self.stdout.write(self.style.SUCCESS(f"{user.email} is now {user.get_role_display()}."))
