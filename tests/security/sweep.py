@@ -241,6 +241,15 @@ UI_RECORD_ROUTES: dict[str, dict[str, str]] = {
     "team:absence_edit": {"pk": "absence"},
     "team:absence_end": {"pk": "absence"},
     "team:dismiss": {"pk": "user"},
+    "prospecting:lead": {"pk": "lead"},
+    "prospecting:lead_qualify": {"pk": "lead"},
+    "prospecting:lead_disqualify": {"pk": "lead"},
+    "prospecting:lead_reopen": {"pk": "lead"},
+    "prospecting:method_edit": {"pk": "search_method"},
+    "prospecting:segment": {"pk": "segment"},
+    "prospecting:segment_edit": {"pk": "segment"},
+    "prospecting:segment_export": {"pk": "segment"},
+    "prospecting:segment_delete": {"pk": "segment"},
 }
 
 # Routes refused to every manager whatever the id (the head's work): a colleague gets 403 for
@@ -264,6 +273,15 @@ UI_DATA: dict[str, list[dict]] = {
                              {"unlink": Ref("company")}],
     "clients:contact_edit": [{"name": "Changed by the sweep"}],
     "team:absence_edit": [{"reason": "illness", "note": "Changed by the sweep"}],
+    "prospecting:lead_qualify": [{"create_new": "1"}, {"company": Ref("company")}],
+    "prospecting:lead_disqualify": [{"reason": "1"}],
+    "prospecting:method_edit": [{"name": "Changed by the sweep", "kind": "other",
+                                 "currency": "INR", "cost": "1"}],
+    "prospecting:segment_edit": [{"name": "Changed by the sweep", "action": "save",
+                                  "g0-match": "all", "g0-0-field": "city", "g0-0-op": "in",
+                                  "g0-0-value": "Goa"}],
+    "prospecting:lead_create": [{"search_method": Ref("search_method"),
+                                 "company_name": "Added by the sweep"}],
     "clients:consent": [{"channel": "email", "status": "granted", "method": "email"}],
     "audit:import_configure": [{"on_duplicate": "update", "run": "1"}],
     "clients:company_bulk": [{"ids": Ref("company"), "action": "verify"},
@@ -296,6 +314,14 @@ UI_COLLECTIONS: dict[str, Listing] = {
     "home:appoint": Listing(),
     "team:absences": Listing("absence"),
     "team:settings": Listing(),
+    "prospecting:leads": Listing("lead", queries=({}, {"q": MARKER},
+                                                  {"search_method": Ref("lead",
+                                                                        "search_method_id")})),
+    "prospecting:lead_create": Listing(),
+    "prospecting:methods": Listing(),
+    "prospecting:method_create": Listing(),
+    "prospecting:segments": Listing(),
+    "prospecting:segment_create": Listing(),
 }
 
 # Route name (or a pattern with `*`) → why the sweep does not try it.

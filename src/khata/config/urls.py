@@ -12,6 +12,7 @@ urlpatterns = [
     path("", include("khata.team.urls")),
     path("", include("khata.clients.urls")),
     path("", include("khata.catalog.urls")),
+    path("", include("khata.prospecting.urls")),
     path("audit/", include("khata.audit.urls")),
     path("api/v1/", api.urls),
     path("healthz", healthz_view, name="healthz"),

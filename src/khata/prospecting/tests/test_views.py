@@ -1,0 +1,114 @@
+"""Prospecting pages: leads from intake to qualification, search-method figures, the
+segment builder with its live count, members and export."""
+
+from khata.clients.models import Company, Need
+from khata.clients.tests.factories import CompanyFactory
+from khata.prospecting.models import Lead, Segment
+from khata.prospecting.services import search_method_create
+from khata.prospecting.tests.factories import LeadFactory, SearchMethodFactory
+
+
+def test_adding_a_lead_that_looks_like_a_client_warns(manager_client, manager):
+    CompanyFactory(owner=manager, display_name="Bharat Forge", city="Pune")
+    method = search_method_create(by=manager, data={"name": "Fair", "kind": "exhibition"})
+
+    response = manager_client.post("/leads/new/", {
+        "search_method": method.pk, "company_name": "Bharat Forge Ltd", "city": "Pune",
+        "country": "IN"}, follow=True)
+
+    assert "already in your database" in response.text
+    assert 'data-testid="lookalike"' in response.text
+    lead = Lead.objects.get()
+    assert lead.matches_company.display_name == "Bharat Forge"
+
+
+def test_a_lead_form_error_names_the_field_and_keeps_input(manager_client, manager):
+    method = search_method_create(by=manager, data={"name": "Fair", "kind": "exhibition"})
+
+    response = manager_client.post("/leads/new/", {
+        "search_method": method.pk, "company_name": "Nova", "email": "nova@",
+        "country": "IN"})
+
+    assert response.status_code == 422
+    assert "is not a valid e-mail address" in response.text and 'value="Nova"' in response.text
+    assert not Lead.objects.exists()
+
+
+def test_qualify_from_the_lead_page_opens_the_new_company(manager_client, manager):
+    lead = LeadFactory(owner=manager, company_name="Zenith Tools",
+                       search_method=SearchMethodFactory(owner=manager))
+
+    response = manager_client.post(f"/leads/{lead.pk}/qualify/")
+
+    company = Company.objects.get(display_name="Zenith Tools")
+    assert response.status_code == 302 and response["Location"] == f"/companies/{company.pk}/"
+
+
+def test_the_method_table_ranks_and_links_to_leads(manager_client, manager):
+    method = SearchMethodFactory(owner=manager, name="Referrals")
+    LeadFactory(owner=manager, search_method=method)
+
+    page = manager_client.get("/search-methods/")
+
+    assert page.status_code == 200
+    assert f"/leads/?search_method={method.pk}" in page.text
+
+
+def test_lists_stay_bounded(manager_client, manager, django_assert_max_num_queries):
+    method = SearchMethodFactory(owner=manager)
+    for _ in range(30):
+        LeadFactory(owner=manager, search_method=method)
+    with django_assert_max_num_queries(12):
+        assert manager_client.get("/leads/").status_code == 200
+    with django_assert_max_num_queries(12):
+        assert manager_client.get("/search-methods/").status_code == 200
+
+
+def _builder(**rows):
+    data = {"name": "Goa prospects", "g0-match": "all"}
+    data.update(rows)
+    return data
+
+
+def test_the_builder_counts_live_and_saves(manager_client, manager):
+    cloud = Need.objects.create(name="Cloud")
+    goa = CompanyFactory(owner=manager, region="Goa", display_name="Goa Co")
+    goa.needs.add(cloud)
+    CompanyFactory(owner=manager, region="Kerala")
+
+    rules = {"g0-0-field": "region", "g0-0-op": "in", "g0-0-value": "Goa",
+             "g0-1-field": "needs", "g0-1-op": "any", "g0-1-value": "cloud"}
+    count = manager_client.post("/segments/new/", _builder(action="count", **rules),
+                                HTTP_HX_REQUEST="true")
+    assert count.status_code == 200 and "1 company matches." in count.text
+    assert "<html" not in count.text  # only the count, swapped in place
+
+    saved = manager_client.post("/segments/new/", _builder(action="save", **rules))
+    segment = Segment.objects.get()
+    assert saved.status_code == 302 and saved["Location"] == f"/segments/{segment.pk}/"
+    detail = manager_client.get(saved["Location"])
+    assert "Goa Co" in detail.text and 'data-testid="member-count">1<' in detail.text
+    export = manager_client.get(f"/segments/{segment.pk}/export/")
+    assert export.status_code == 200 and "Goa Co" in export.content.decode()
+
+
+def test_the_builder_marks_a_bad_rule_and_saves_nothing(manager_client):
+    response = manager_client.post("/segments/new/", _builder(
+        action="save", **{"g0-0-field": "employees", "g0-0-op": "gte", "g0-0-value": "lots",
+                          "g0-1-field": "needs", "g0-1-op": "any", "g0-1-value": "Telepathy"}))
+
+    assert response.status_code == 422
+    assert "No need called Telepathy." in response.text
+    assert not Segment.objects.exists()
+    unknown = manager_client.post("/segments/new/", _builder(
+        action="save", **{"g0-0-field": "employees", "g0-0-op": "gte",
+                          "g0-0-value": "lots"}))
+    assert "employees needs a whole number" in unknown.text
+    assert 'value="lots"' in unknown.text  # what was typed stays
+
+
+def test_the_builder_adds_rules_and_groups(manager_client):
+    one = manager_client.post("/segments/new/", _builder(
+        action="add_group", **{"g0-0-field": "region", "g0-0-op": "in", "g0-0-value": "Goa"}))
+    assert one.text.count('data-testid="segment-group"') == 2
+    assert 'name="match"' in one.text  # how the groups combine appears with the second
