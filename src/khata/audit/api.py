@@ -58,14 +58,15 @@ class ImportPatch(Schema):
 @router.post("/imports", response={201: ImportOut},
              summary="Upload a CSV, XLSX or vCard file (nothing is written yet)")
 def import_upload(request, kind: Form[str], file: File[UploadedFile],
-                  owner: Form[int | None] = None):
+                  owner: Form[int | None] = None, search_method: Form[int | None] = None):
     owner_user = None
     if owner:
         owner_user = managers_active(user=request.auth_user).filter(pk=owner).first()
         if owner_user is None:
             raise Http404
+    options = {"search_method": search_method} if search_method else {}
     return Status(201, import_start(by=request.auth_user, kind=kind, filename=file.name,
-                                    data=file.read(), owner=owner_user))
+                                    data=file.read(), owner=owner_user, options=options))
 
 
 @router.get("/imports/{import_id}", response=ImportOut, summary="Status and counts")

@@ -17,7 +17,7 @@ INLINE_ROWS = 2000
 
 
 def import_start(*, by: User, kind: str, filename: str, data: bytes,
-                 owner: User | None = None) -> ImportJob:
+                 owner: User | None = None, options: dict | None = None) -> ImportJob:
     """Keep the uploaded file, read it once to check it is a table, and guess the mapping.
 
     The file is parsed before any write, so a big upload never holds SQLite's write lock.
@@ -39,7 +39,11 @@ def import_start(*, by: User, kind: str, filename: str, data: bytes,
     except TableError as exc:
         raise ValidationError({"file": [str(exc)]}) from exc
     job = ImportJob(kind=kind, created_by=by, owner=owner, filename=filename[-255:],
-                    total_rows=len(table.rows), mapping=guess_mapping(table.headers, importer))
+                    total_rows=len(table.rows), mapping=guess_mapping(table.headers, importer),
+                    options=options or {})
+    # Refused at upload rather than after the preview: a manager importing products, a lead
+    # list without its search method.
+    importer.check_rights(job=job)
     job.file.save(filename[-80:] or "upload", ContentFile(data), save=False)
     with transaction.atomic():
         job.save()

@@ -17,6 +17,7 @@ from khata.core.forms import BootstrapFormMixin, apply_errors
 from khata.core.importing import IMPORTERS, importer_for, load_table, preview
 from khata.core.models import ImportJob
 from khata.core.tables import TableError
+from khata.prospecting.selectors import search_methods_visible
 from khata.team.access import get_visible_or_404, is_head
 from khata.team.selectors import managers_active
 
@@ -31,9 +32,15 @@ class UploadForm(BootstrapFormMixin, forms.Form):
                            help_text=gettext_lazy("CSV (any separator or encoding), Excel "
                                                   ".xlsx, or vCard .vcf for contacts."))
     owner = forms.ChoiceField(label=gettext_lazy("Into the portfolio of"), required=False)
+    search_method = forms.ChoiceField(
+        label=gettext_lazy("Search method (for leads)"), required=False,
+        help_text=gettext_lazy("Where the list came from: its leads are counted for it."))
 
     def __init__(self, *args, user, **kwargs):
         super().__init__(*args, **kwargs)
+        self.fields["search_method"].choices = [("", "—")] + [
+            (str(method.pk), method.name)
+            for method in search_methods_visible(user=user).filter(is_active=True)]
         self.fields["kind"].choices = [(kind, importer.label)
                                        for kind, importer in sorted(IMPORTERS.items())]
         if is_head(user):
@@ -56,8 +63,11 @@ def import_list_view(request):
             form.add_error("file", _("The file is larger than 100 MB; split it."))
         else:
             try:
+                options = ({"search_method": int(form.cleaned_data["search_method"])}
+                           if form.cleaned_data.get("search_method") else {})
                 job = import_start(by=request.user, kind=form.cleaned_data["kind"],
-                                   filename=upload.name, data=upload.read(), owner=owner)
+                                   filename=upload.name, data=upload.read(), owner=owner,
+                                   options=options)
             except ValidationError as error:
                 apply_errors(form, error)
             else:

@@ -101,7 +101,7 @@ def importer_for(kind: str) -> Importer:
 
 def normal_header(text: str) -> str:
     """"Company Name " and "company_name" and "Company-name" become "company name"."""
-    text = unicodedata.normalize("NFKC", text or "").lower()
+    text = unicodedata.normalize("NFKC", str(text or "")).lower()  # labels may be lazy
     return " ".join(re.sub(r"[_\-./:()*]+", " ", text).split())
 
 

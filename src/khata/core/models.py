@@ -145,6 +145,7 @@ class ImportJob(models.Model):
     on_duplicate = models.CharField(max_length=10, choices=DuplicateAction.choices,
                                     default=DuplicateAction.SKIP)
     decisions = models.JSONField(default=dict, blank=True)  # row number (str) → action
+    options = models.JSONField(default=dict, blank=True)  # what the kind needs, e.g. leads' method
     total_rows = models.PositiveIntegerField(default=0)
     processed_rows = models.PositiveIntegerField(default=0)
     created = models.PositiveIntegerField(default=0)

@@ -5,3 +5,6 @@ class ProspectingConfig(AppConfig):
     name = "khata.prospecting"
     label = "prospecting"
     verbose_name = "Prospecting"
+
+    def ready(self) -> None:
+        from khata.prospecting import importing  # noqa: F401  (registers the importer)

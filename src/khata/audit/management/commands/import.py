@@ -10,6 +10,7 @@ from django.core.management.base import BaseCommand, CommandError
 from khata.audit.services import import_configure, import_start
 from khata.core.choices import DuplicateAction
 from khata.core.importing import IMPORTERS, execute, normal_header
+from khata.prospecting.selectors import search_methods_visible
 from khata.team.models import User
 
 
@@ -29,8 +30,17 @@ def progress_bar(stream):
 
 
 class Command(BaseCommand):
-    help = ("Import companies, contacts or products from CSV, XLSX or vCard. Example: "
-            "khata import companies clients.csv --user asha@firm.in")
+    help = ("Import companies, contacts, products or leads from CSV, XLSX or vCard. Example: "
+            "khata import companies clients.csv --user asha@firm.in; "
+            "khata import leads fair.xlsx --user asha@firm.in --search-method 'Pune Fair 2026'")
+
+    def _options(self, person, search_method: str | None) -> dict:
+        if not search_method:
+            return {}
+        method = search_methods_visible(user=person).filter(name__iexact=search_method).first()
+        if method is None:
+            raise CommandError(f"--search-method: no search method named {search_method!r}.")
+        return {"search_method": method.pk}
 
     def add_arguments(self, parser):
         parser.add_argument("kind", choices=sorted(IMPORTERS), help="what the file holds")
@@ -38,6 +48,8 @@ class Command(BaseCommand):
         parser.add_argument("--user", required=True,
                             help="e-mail of the person importing (their rights apply)")
         parser.add_argument("--owner", help="import into this manager's portfolio (head only)")
+        parser.add_argument("--search-method", metavar="NAME",
+                            help="for leads: the search method the list came from (its name)")
         parser.add_argument("--on-duplicate", choices=DuplicateAction.values, default="skip",
                             help="what to do with rows matching existing records (skip)")
         parser.add_argument("--map", action="append", default=[], metavar="COLUMN=FIELD",
@@ -45,7 +57,8 @@ class Command(BaseCommand):
         parser.add_argument("--rejected", help="where to write rejected rows "
                             "(default: FILE.rejected.csv beside the input)")
 
-    def handle(self, *args, kind, file, user, owner, on_duplicate, map, rejected, **options):
+    def handle(self, *args, kind, file, user, owner, on_duplicate, map, rejected,
+               search_method, **options):
         path = Path(file)
         if not path.is_file():
             raise CommandError(f"No file at {path}.")
@@ -53,7 +66,8 @@ class Command(BaseCommand):
         owner_user = self._user(owner) if owner else None
         try:
             job = import_start(by=person, kind=kind, filename=path.name,
-                               data=path.read_bytes(), owner=owner_user)
+                               data=path.read_bytes(), owner=owner_user,
+                               options=self._options(person, search_method))
             mapping = dict(job.mapping)
             headers = self._headers(job)
             for item in map:
