@@ -322,6 +322,7 @@ UI_COLLECTIONS: dict[str, Listing] = {
     "prospecting:method_create": Listing(),
     "prospecting:segments": Listing(),
     "prospecting:segment_create": Listing(),
+    "prospecting:analysis": Listing(),
 }
 
 # Route name (or a pattern with `*`) → why the sweep does not try it.

@@ -11,6 +11,7 @@ KHATA_HTTPS         1 when served behind TLS: secure cookies, HSTS, SSL redirect
 KHATA_BASE_URL      how people reach Khata, for links the command line prints (http://127.0.0.1:8000)
 """
 
+import importlib.util
 import os
 import secrets
 from pathlib import Path
@@ -217,6 +218,10 @@ USE_TZ = True
 # --- static and uploads ---------------------------------------------------------------------
 
 STATIC_URL = "static/"
+# plotly's own bundle (the plotly package on PyPI ships it) as static/plotly/plotly.min.js:
+# charts work offline, no CDN.
+STATICFILES_DIRS = [("plotly", Path(importlib.util.find_spec("plotly").origin).parent
+                     / "package_data")]
 STATIC_ROOT = KHATA_HOME / "static"
 STATIC_ROOT.mkdir(exist_ok=True)  # whitenoise warns when it is missing
 MEDIA_URL = "media/"

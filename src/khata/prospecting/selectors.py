@@ -4,6 +4,7 @@ from dataclasses import dataclass
 from decimal import Decimal
 
 from django.db.models import Avg, Count, DurationField, ExpressionWrapper, F, Q, QuerySet
+from django.db.models.functions import Coalesce
 
 from khata.clients.choices import Lifecycle
 from khata.clients.selectors import CompanyFilters, companies_visible
@@ -121,3 +122,115 @@ def segment_members(*, user, segment: Segment, filters: CompanyFilters | None = 
 def rules_members(*, user, rules: dict):
     """The companies in reach meeting `rules` (validated), for a live count while editing."""
     return companies_visible(user=user).filter(compile_rules(rules)).distinct()
+
+
+# ---------------------------------------------------------------- audience analysis
+
+WON = (Lifecycle.CLIENT, Lifecycle.FORMER)
+
+
+@dataclass
+class AudienceRow:
+    """One bar of the audience analysis: a value of a dimension and its companies."""
+
+    key: str
+    label: str
+    prospects: int
+    clients: int
+    former: int
+    total: int
+    query: str  # the company-list filter behind it (drill-down)
+
+    @property
+    def win_rate(self) -> float | None:
+        """Share of the group that was ever won (clients and former clients)."""
+        return (self.clients + self.former) / self.total if self.total else None
+
+
+def _counts(queryset, key: str):
+    return (queryset.order_by().values(key)
+            .annotate(total=Count("pk", distinct=True),
+                      prospects=Count("pk", filter=Q(lifecycle=Lifecycle.PROSPECT),
+                                      distinct=True),
+                      clients=Count("pk", filter=Q(lifecycle=Lifecycle.CLIENT), distinct=True),
+                      former=Count("pk", filter=Q(lifecycle=Lifecycle.FORMER), distinct=True)))
+
+
+def audience_breakdown(*, user, dimension: str, limit: int = 20) -> list[AudienceRow]:
+    """Prospects and clients in the user's reach by `dimension` — "industry" (focus: ISIC
+    section), "size_tier" (level), "needs", "region" — largest groups first, each with the
+    company-list query that lists it. One query."""
+    from khata.clients.choices import SizeTier
+    from khata.clients.selectors import industries, needs_all
+
+    companies = companies_visible(user=user)
+    if dimension == "industry":
+        rows = _counts(companies.annotate(section=Coalesce("industry__section__code",
+                                                           "industry__code")), "section")
+        names = {industry.code: industry.name for industry in industries()
+                 if industry.is_section}
+        make = [(row["section"], names.get(row["section"], row["section"]),
+                 f"industry={row['section']}") for row in rows if row["section"]]
+    elif dimension == "size_tier":
+        rows = _counts(companies, "size_tier")
+        labels = dict(SizeTier.choices)
+        make = [(row["size_tier"], str(labels.get(row["size_tier"], row["size_tier"])),
+                 f"size_tier={row['size_tier']}") for row in rows if row["size_tier"]]
+    elif dimension == "needs":
+        rows = _counts(companies.filter(needs__isnull=False), "needs")
+        labels = {need.pk: need.name for need in needs_all()}
+        make = [(str(row["needs"]), labels.get(row["needs"], "?"), f"needs={row['needs']}")
+                for row in rows]
+    elif dimension == "region":
+        rows = _counts(companies.exclude(region=""), "region")
+        make = [(row["region"], row["region"], f"region={row['region']}") for row in rows]
+    else:
+        raise ValueError(f"unknown dimension {dimension!r}")
+    by_key = {str(row.get("section", row.get(dimension))): row for row in rows}
+    result = []
+    for key, label, query in make:
+        row = by_key[str(key)]
+        result.append(AudienceRow(str(key), label, row["prospects"], row["clients"],
+                                  row["former"], row["total"], query))
+    return sorted(result, key=lambda row: (-row.total, row.label))[:limit]
+
+
+@dataclass
+class SegmentFigures:
+    """A segment's size and how much of it the company has won."""
+
+    segment: Segment
+    total: int
+    prospects: int
+    won: int
+
+    @property
+    def win_rate(self) -> float | None:
+        return self.won / self.total if self.total else None
+
+
+def segment_figures(*, user, limit: int = 20) -> list[SegmentFigures]:
+    """Each segment (up to `limit`) with members in reach, prospects and won: one query each."""
+    figures = []
+    for segment in segments_visible(user=user)[:limit]:
+        counts = segment_members(user=user, segment=segment).aggregate(
+            total=Count("pk", distinct=True),
+            prospects=Count("pk", filter=Q(lifecycle=Lifecycle.PROSPECT), distinct=True),
+            won=Count("pk", filter=Q(lifecycle__in=WON), distinct=True))
+        figures.append(SegmentFigures(segment, counts["total"], counts["prospects"],
+                                      counts["won"]))
+    return sorted(figures, key=lambda f: (-(f.win_rate or 0), -f.total))
+
+
+def leads_by_month(*, user, months: int = 12) -> list[dict]:
+    """Leads in reach per month and search method over the last `months` (for the trend)."""
+    from datetime import timedelta
+
+    from django.db.models.functions import TruncMonth
+    from django.utils import timezone
+
+    since = timezone.now() - timedelta(days=31 * months)
+    return list(visible_to(user, Lead.objects.filter(created_at__gte=since)).order_by()
+                .annotate(month=TruncMonth("created_at"))
+                .values("month", "search_method__name").annotate(leads=Count("pk"))
+                .order_by("month", "search_method__name"))

@@ -1,10 +1,13 @@
 """Pages of prospecting: leads, search methods and their figures, segments and the builder."""
 
+from django.conf import settings
 from django.contrib import messages
 from django.core.exceptions import ValidationError
 from django.http import HttpResponse
 from django.shortcuts import redirect, render
+from django.utils.csp import CSP
 from django.utils.translation import gettext as _
+from django.views.decorators.csp import csp_override
 from django.views.decorators.http import require_POST
 
 from khata.clients.models import Company
@@ -20,17 +23,21 @@ from khata.prospecting.builder import (
     groups_from_rules,
     rules_from_groups,
 )
+from khata.prospecting.charts import audience_chart, methods_chart, segments_chart, trend_chart
 from khata.prospecting.choices import LeadStatus
 from khata.prospecting.forms import DisqualifyForm, LeadForm, SearchMethodForm
 from khata.prospecting.models import Lead, SearchMethod, Segment
 from khata.prospecting.segments import describe
 from khata.prospecting.selectors import (
     LeadFilters,
+    audience_breakdown,
     disqualify_reasons,
+    leads_by_month,
     leads_visible,
     rules_members,
     search_method_figures,
     search_methods_visible,
+    segment_figures,
     segment_members,
     segments_visible,
 )
@@ -241,8 +248,8 @@ def segment_builder_view(request, pk: int | None = None):
                                name=request.POST.get("name", ""),
                                description=request.POST.get("description", ""),
                                count=count, errors=errors)
-    if request.htmx and action == "count":
-        return render(request, "prospecting/partials/segment_count.html", context)
+    # htmx re-renders the whole builder on every change (hx-select): a new field brings its
+    # conditions, and the count follows.
     return render(request, "prospecting/segment_builder.html", context,
                   status=422 if errors and action == "save" else 200)
 
@@ -281,3 +288,32 @@ def segment_delete_view(request, pk: int):
     segment_delete(by=request.user, segment=segment)
     messages.success(request, _("Segment “%(name)s” deleted.") % {"name": segment.name})
     return redirect("prospecting:segments")
+
+
+# Plotly sets inline styles as it draws (SVG and legend layout): this page alone allows them.
+# Scripts stay nonce-only: plotly's bundle is served from our static files.
+ANALYSIS_CSP = {**settings.SECURE_CSP, "style-src": [CSP.SELF, CSP.UNSAFE_INLINE]}
+
+
+@csp_override(ANALYSIS_CSP)
+def analysis_view(request):
+    """The audience by needs, level and focus, region; which segments and methods pay off.
+    Every chart has its table one click away and every bar drills down to its list."""
+    dimensions = [
+        ("industry", _("Focus: industry"), _("ISIC section")),
+        ("size_tier", _("Level: size"), _("Size tier")),
+        ("needs", _("Needs"), _("Need")),
+        ("region", _("Region"), _("Region / state")),
+    ]
+    audience = []
+    for key, title, axis in dimensions:
+        rows = audience_breakdown(user=request.user, dimension=key)
+        audience.append({"key": key, "title": title, "rows": rows,
+                         "chart": audience_chart(rows, title=title, axis=axis)})
+    methods = search_method_figures(user=request.user)
+    segments = segment_figures(user=request.user)
+    return render(request, "prospecting/analysis.html", {
+        "audience": audience, "methods": methods, "segments": segments,
+        "methods_chart": methods_chart(methods), "segments_chart": segments_chart(segments),
+        "trend_chart": trend_chart(leads_by_month(user=request.user)),
+    })

@@ -10,12 +10,12 @@ from khata.prospecting.models import Lead
 from khata.prospecting.services import search_method_create
 
 LIST = (
-    "Company,First name,Last name,Email,City,State,Tags\n"
-    "Deccan Pumps,Ravi,Kulkarni,ravi@deccanpumps.in,Pune,Maharashtra,Maintenance\n"
-    "Malabar Spices,Anita,Menon,anita@malabarspices.in,Kochi,Kerala,Cold chain; Export\n"
-    "Bharat Forge,Sunil,Rao,sunil@gmail.com,Pune,Maharashtra,\n"
-    ",No,Company,x@y.in,Pune,,\n"
-).encode()
+    b"Company,First name,Last name,Email,City,State,Tags\n"
+    b"Deccan Pumps,Ravi,Kulkarni,ravi@deccanpumps.in,Pune,Maharashtra,Maintenance\n"
+    b"Malabar Spices,Anita,Menon,anita@malabarspices.in,Kochi,Kerala,Cold chain; Export\n"
+    b"Bharat Forge,Sunil,Rao,sunil@gmail.com,Pune,Maharashtra,\n"
+    b",No,Company,x@y.in,Pune,,\n"
+)
 
 
 @pytest.fixture
