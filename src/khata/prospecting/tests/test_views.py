@@ -140,3 +140,21 @@ def test_the_analysis_page_breaks_the_audience_down_with_drill_downs(
 def test_other_pages_keep_the_strict_style_policy(manager_client):
     policy = manager_client.get("/leads/")["Content-Security-Policy"]
     assert "unsafe-inline" not in policy
+
+
+def test_the_demo_has_methods_leads_and_segments_that_add_up(db, client):
+    from khata.core.demo import build_demo
+    from khata.prospecting.selectors import search_method_figures
+    from khata.team.models import User
+
+    build_demo(seed=3, companies=120, log=lambda line: None)
+
+    head = User.objects.get(email="head@example.com")
+    figures = search_method_figures(user=head)
+    assert len(figures) == 6 and sum(f.leads for f in figures) == 60
+    assert any(f.qualified for f in figures)
+    assert Segment.objects.count() == 3
+    months = {lead.created_at.strftime("%Y-%m") for lead in Lead.objects.all()}
+    assert len(months) > 6  # spread over the year, for the trend chart
+    client.force_login(head)
+    assert client.get("/analysis/").status_code == 200
