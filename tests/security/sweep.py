@@ -250,6 +250,7 @@ UI_RECORD_ROUTES: dict[str, dict[str, str]] = {
     "prospecting:segment_edit": {"pk": "segment"},
     "prospecting:segment_export": {"pk": "segment"},
     "prospecting:segment_delete": {"pk": "segment"},
+    "webform:embed": {"pk": "search_method"},
 }
 
 # Routes refused to every manager whatever the id (the head's work): a colleague gets 403 for
@@ -336,6 +337,10 @@ UI_EXEMPT: dict[str, str] = {
                "(test_admin_is_closed_to_managers)",
     "admin/*": "the admin's unnamed redirects (old change-page URLs): closed as admin:*",
     "api:*": "the JSON API: swept operation by operation from its OpenAPI document",
+    "webform:form": "the public web-to-lead form: open to anyone by design; no record id in "
+                    "the URL, only a signed form key (prospecting/tests/test_webform.py)",
+    "webform:thanks": "the public form's thank-you page: shows no record, only the signed "
+                      "form key (prospecting/tests/test_webform.py)",
 }
 
 
