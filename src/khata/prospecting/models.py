@@ -169,3 +169,55 @@ class SegmentCount(models.Model):
 
     def __str__(self) -> str:
         return f"{self.segment_id}: {self.count} at {self.at:%Y-%m-%d %H:%M}"
+
+
+class FitModel(models.Model):
+    """One training of the ideal-client fit: which attributes won clients share, learned from
+    the whole client database (prospecting/fit.py), and what it was learned from."""
+
+    trained_at = models.DateTimeField(_("trained"), auto_now_add=True)
+    companies = models.PositiveIntegerField(_("companies learned from"))
+    won = models.PositiveIntegerField(_("won (clients and former clients)"))
+    not_won = models.PositiveIntegerField(_("not won (old prospects)"))
+    base_rate = models.FloatField(_("share won"))
+    intercept = models.FloatField(_("starting log-odds"))
+    # Feature key ("industry:62", "need:7") → its weight in log-odds, and what it says in words.
+    weights = models.JSONField(_("weights"), default=dict)
+    labels = models.JSONField(_("feature labels"), default=dict)
+    # A digest of the training rows: retraining on the same data reuses this model.
+    fingerprint = models.CharField(max_length=64, db_index=True)
+
+    access_scope = "shared"  # what the team's history teaches is the same for everyone
+
+    class Meta:
+        ordering = ["-trained_at", "-id"]
+        verbose_name = _("fit model")
+
+    def __str__(self) -> str:
+        return f"fit {self.trained_at:%Y-%m-%d %H:%M} ({self.won}/{self.companies})"
+
+
+class FitScore(models.Model):
+    """How well one company fits the clients we have won (0–100), with the attributes that
+    raised or lowered it; recomputed by the nightly fit run."""
+
+    company = models.OneToOneField("clients.Company", on_delete=models.CASCADE,
+                                   related_name="fit", verbose_name=_("company"))
+    model = models.ForeignKey(FitModel, on_delete=models.CASCADE, related_name="scores",
+                              verbose_name=_("fit model"))
+    score = models.PositiveSmallIntegerField(_("fit"))
+    baseline = models.PositiveSmallIntegerField(_("starting point"))
+    factors = models.JSONField(_("what raised or lowered it"), default=list)
+    computed_at = models.DateTimeField(_("computed"))
+
+    access_owner_path = "company__owner"
+    access_portfolio = True  # a substitute holds it; colleagues may read it
+    access_live_path = "company__deleted_at"  # hidden with a deleted company
+
+    class Meta:
+        ordering = ["-score", "company_id"]
+        verbose_name = _("fit score")
+        indexes = [models.Index(fields=["-score", "company"], name="fit_score_rank_idx")]
+
+    def __str__(self) -> str:
+        return f"{self.company_id}: {self.score}"
