@@ -473,10 +473,11 @@ def test_contacts_timelines_show_the_hand_over(head, manager, other_manager, ash
 
 
 def test_editing_only_the_note_keeps_an_absences_exact_times(head, manager, substitute):
+    from datetime import UTC
     from datetime import datetime as dt
 
-    starts = timezone.make_aware(dt(2031, 3, 2, 9, 0))
-    ends = timezone.make_aware(dt(2031, 3, 2, 17, 0))
+    starts = dt(2031, 3, 2, 9, 0, tzinfo=UTC)
+    ends = dt(2031, 3, 2, 17, 0, tzinfo=UTC)
     absence = absence_record(by=head, user=manager, data={
         "substitute": substitute, "starts_at": starts, "ends_at": ends,
         "reason": AbsenceReason.OTHER})

@@ -250,6 +250,7 @@ UI_RECORD_ROUTES: dict[str, dict[str, str]] = {
     "prospecting:segment_edit": {"pk": "segment"},
     "prospecting:segment_export": {"pk": "segment"},
     "prospecting:segment_delete": {"pk": "segment"},
+    "fit:company_fit": {"pk": "company"},
     "webform:embed": {"pk": "search_method"},
 }
 
@@ -432,6 +433,9 @@ API_COLLECTIONS: dict[str, Listing] = {
     "GET /api/v1/disqualify-reasons": Listing(),
     "GET /api/v1/segment-fields": Listing(),
     "GET /api/v1/segments": Listing(),
+    # Only companies the nightly run scored are listed (none in the sweep): the fit tests
+    # prove a colleague's scored prospect stays out (prospecting/tests/test_fit_services.py).
+    "GET /api/v1/fit/prospects": Listing(),
 }
 
 API_EXEMPT: dict[str, str] = {
@@ -450,6 +454,8 @@ API_EXEMPT: dict[str, str] = {
                                    "record",
     "POST /api/v1/segments": "adds a shared segment owned by the caller; its rules name field "
                              "values, not records",
+    "POST /api/v1/fit/retrain": "head-only: queues the fit run over the whole database; names "
+                                "no record (test_fit_services)",
 }
 
 # Routes the sweep found leaking: the case id → why (strict xfail, so a fix turns it green
