@@ -15,6 +15,7 @@ from khata.clients.exporting import companies_export, companies_export_rows, com
 from khata.clients.filters import company_filters_from
 from khata.clients.forms import AddressForm, CompanyForm, ConsentForm, ContactForm
 from khata.clients.models import Address, Company, Contact, Merge, SavedView
+from khata.clients.panels import COMPANY_PANELS
 from khata.clients.selectors import (
     COMPANY_SORTS,
     companies_visible,
@@ -162,6 +163,7 @@ def company_detail_view(request, pk: int):
         "address_form": AddressForm(),
         # A colleague's company is read-only when the head lets managers read all portfolios.
         "editable": can(request.user, "change", company),
+        "panels": COMPANY_PANELS,
     })
 
 

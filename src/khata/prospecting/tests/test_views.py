@@ -158,3 +158,13 @@ def test_the_demo_has_methods_leads_and_segments_that_add_up(db, client):
     assert len(months) > 6  # spread over the year, for the trend chart
     client.force_login(head)
     assert client.get("/analysis/").status_code == 200
+
+
+def test_the_company_page_loads_the_fit_and_products_panel(manager_client, manager):
+    company = CompanyFactory(owner=manager)
+
+    page = manager_client.get(f"/companies/{company.pk}/")
+    card = manager_client.get(f"/companies/{company.pk}/fit/", HTTP_HX_REQUEST="true")
+
+    assert f'hx-get="/companies/{company.pk}/fit/"' in page.text
+    assert card.status_code == 200
