@@ -325,6 +325,7 @@ UI_COLLECTIONS: dict[str, Listing] = {
     "prospecting:segments": Listing(),
     "prospecting:segment_create": Listing(),
     "prospecting:analysis": Listing(),
+    "prospecting:fit_list": Listing(),
 }
 
 # Route name (or a pattern with `*`) → why the sweep does not try it.

@@ -317,3 +317,12 @@ def analysis_view(request):
         "methods_chart": methods_chart(methods), "segments_chart": segments_chart(segments),
         "trend_chart": trend_chart(leads_by_month(user=request.user)),
     })
+
+
+def fit_list_view(request):
+    """Prospects in reach, best fit first: whom to call next, with why."""
+    from khata.prospecting.fit_selectors import prospects_by_fit
+
+    page = keyset_page(prospects_by_fit(user=request.user), keys=["-score", "company_id"],
+                       cursor=request.GET.get("cursor"), size=PAGE_SIZE)
+    return render(request, "prospecting/fit_list.html", {"page": page})

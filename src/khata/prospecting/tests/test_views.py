@@ -168,3 +168,8 @@ def test_the_company_page_loads_the_fit_and_products_panel(manager_client, manag
 
     assert f'hx-get="/companies/{company.pk}/fit/"' in page.text
     assert card.status_code == 200
+
+
+def test_best_fit_prospects_page_explains_when_empty(manager_client):
+    page = manager_client.get("/prospects/best-fit/")
+    assert page.status_code == 200 and "No scores yet." in page.text
