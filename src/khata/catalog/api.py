@@ -3,7 +3,7 @@
 from datetime import date
 from decimal import Decimal
 
-from ninja import Field, Router, Schema, Status
+from ninja import Field, Query, Router, Schema, Status
 from ninja.pagination import paginate
 
 from khata.catalog.models import Category, PriceList, Product
@@ -15,6 +15,7 @@ from khata.catalog.services import (
     product_create,
     product_update,
 )
+from khata.core.ids import MAX_ID
 from khata.team.access import get_visible_or_404
 
 router = Router(tags=["catalogue"])
@@ -97,8 +98,9 @@ class PriceOut(Schema):
 
 @router.get("/products", response=list[ProductOut])
 @paginate
-def product_list(request, q: str = "", category: int | None = None, industry: str = "",
-                 need: int | None = None, active: bool | None = True):
+def product_list(request, q: str = "",
+                 category: int | None = Query(None, ge=1, le=MAX_ID), industry: str = "",
+                 need: int | None = Query(None, ge=1, le=MAX_ID), active: bool | None = True):
     return products_visible(user=request.auth_user, q=q, category=category, active=active,
                             industry=industry, need=need)
 

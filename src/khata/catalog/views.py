@@ -10,6 +10,7 @@ from khata.catalog.models import Product
 from khata.catalog.selectors import categories, price_lists_current, price_of, products_visible
 from khata.catalog.services import product_create, product_update
 from khata.core.forms import apply_errors
+from khata.core.ids import record_id
 from khata.core.selectors import changes_for_object
 from khata.team.access import ensure, get_visible_or_404
 
@@ -19,7 +20,7 @@ def product_list_view(request):
     category = request.GET.get("category", "")
     show_all = request.GET.get("all") == "1"
     products = products_visible(user=request.user, q=request.GET.get("q", ""),
-                                category=int(category) if category.isdigit() else None,
+                                category=record_id(category),
                                 active=None if show_all else True)
     return render(request, "catalog/product_list.html", {
         "products": products[:500], "categories": categories(user=request.user),

@@ -37,6 +37,7 @@ from khata.clients.services import (
     contact_update,
     need_create,
 )
+from khata.core.ids import MAX_ID, RecordId
 from khata.core.lists import keyset_page
 from khata.core.tables import csv_lines, write_xlsx
 from khata.team.access import get_visible_or_404
@@ -133,8 +134,8 @@ class CompanyQuery(Schema):
     lifecycle: list[str] = Field(default_factory=list)
     country: str = ""
     region: str = ""
-    owner: int | None = None
-    needs: list[int] = Field(default_factory=list)
+    owner: RecordId | None = None
+    needs: list[RecordId] = Field(default_factory=list)
     freshness: str = Field("", pattern="^(|stale|fresh|never)$")
     quality: str = Field("", description="a data-health problem: no_contacts, no_industry, "
                          "no_tax_number or duplicates")
@@ -310,7 +311,8 @@ def company_check(request, company_id: int):
 
 @router.get("/contacts", response=list[ContactOut], summary="Contacts in my reach")
 @paginate
-def contact_list(request, q: str = "", company: int | None = None):
+def contact_list(request, q: str = "",
+                 company: int | None = Query(None, ge=1, le=MAX_ID)):
     return with_visible_links(user=request.auth_user, queryset=contacts_visible(
         user=request.auth_user, q=q, company=company)).order_by("name", "id")
 

@@ -1,13 +1,16 @@
 """The JSON API at /api/v1/: one NinjaAPI that mounts each app's router.
 
-Errors are JSON with a `code`; validation errors list each field with its message.
+Errors are JSON with a `code`; validation errors list each field with its message. The
+OpenAPI document declares them on every operation (`document_errors`), so clients and the
+fuzzer (tests/fuzz) know every answer an operation can give.
 """
 
+import json
 import logging
 
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.http import Http404
-from ninja import NinjaAPI
+from ninja import NinjaAPI, Schema
 from ninja.errors import AuthenticationError, HttpError
 from ninja.errors import ValidationError as NinjaValidationError
 
@@ -21,7 +24,107 @@ from khata.team.auth import BearerToken, BrowserSession
 
 logger = logging.getLogger("khata.api")
 
-api = NinjaAPI(
+
+class FieldError(Schema):
+    """One invalid field: its name (`path.company_id`, `email`…; null for the whole request)."""
+
+    field: str | None
+    message: str
+
+
+class Error(Schema):
+    """Every error the API answers: a stable `code`, a sentence, and the invalid fields."""
+
+    code: str
+    message: str
+    errors: list[FieldError] | None = None
+
+
+# Status → what it means, declared where it can happen: every operation needs credentials, may
+# be refused to the caller's role and refuses invalid input (`KhataAPI.create_temporal_response`
+# checks any query string); one that takes parameters or a body may name a record that does not
+# exist (or is not the caller's to see); a body may not parse.
+ERROR_RESPONSES = {
+    400: "The body is not valid JSON (or not the declared form).",
+    401: "No credentials, or they are wrong, expired or revoked.",
+    403: "The caller's role may not do this (or the CSRF token is missing).",
+    404: "The record does not exist, or is not the caller's to see.",
+    422: "Invalid input: `errors` names each field and why.",
+}
+
+
+def document_errors(schema: dict) -> dict:
+    """Add the error answers of the handlers below to each operation of the OpenAPI `schema`."""
+    components = schema.setdefault("components", {}).setdefault("schemas", {})
+    error_schema = Error.model_json_schema(ref_template="#/components/schemas/{model}")
+    components.update(error_schema.pop("$defs", {}))
+    components["Error"] = error_schema
+    content = {"application/json": {"schema": {"$ref": "#/components/schemas/Error"}}}
+    for methods in schema.get("paths", {}).values():
+        for operation in methods.values():
+            takes_input = bool(operation.get("parameters")) or "requestBody" in operation
+            statuses = [401, 403, 422]  # 422 too for NUL characters in any query string
+            if takes_input:
+                statuses.append(404)
+            if "requestBody" in operation:
+                statuses.append(400)
+            responses = operation.setdefault("responses", {})
+            for status in sorted(statuses):
+                responses.setdefault(str(status), {"description": ERROR_RESPONSES[status],
+                                                   "content": content})
+    return schema
+
+
+def _nul_characters(value, loc: tuple) -> list[dict]:
+    """Where `value` (JSON data, nested) holds a NUL character, as validation errors."""
+    if isinstance(value, str):
+        return [{"loc": loc, "msg": "Text may not contain NUL (\\x00) characters."}] \
+            if "\x00" in value else []
+    if isinstance(value, dict):
+        return [error for key, item in value.items()
+                for error in _nul_characters(item, (*loc, str(key)))]
+    if isinstance(value, list):
+        return [error for index, item in enumerate(value)
+                for error in _nul_characters(item, (*loc, str(index)))]
+    return []
+
+
+def _nul_characters_in(request) -> list[dict]:
+    """The query string's, a plain form's and the JSON body's values holding a NUL character.
+    (A multipart body is left to ninja: reading it here would consume it, or fail on a bad one.)"""
+    fields = [("query", key, values) for key, values in request.GET.lists()]
+    content_type = request.content_type or ""
+    if content_type == "application/x-www-form-urlencoded":
+        fields += [("form", key, values) for key, values in request.POST.lists()]
+    errors = [error for place, key, values in fields
+              for error in _nul_characters("".join(values), (place, key))]
+    if not content_type.endswith(("form-data", "urlencoded")) and request.body:
+        # ninja reads any other body as JSON
+        try:
+            data = json.loads(request.body)
+        except ValueError:
+            data = None  # ninja answers 400 for a body it cannot parse
+        errors += _nul_characters(data, ("body",))
+    return errors
+
+
+class KhataAPI(NinjaAPI):
+    def get_openapi_schema(self, *, path_prefix=None, path_params=None):
+        schema = super().get_openapi_schema(path_prefix=path_prefix, path_params=path_params)
+        return document_errors(schema)
+
+    def create_temporal_response(self, request):
+        # Ninja calls this after authentication and before it reads the input, inside its
+        # error handling. A NUL character is valid JSON and a valid str to pydantic, but
+        # PostgreSQL refuses it in text (a 500, found by tests/fuzz); Django's forms refuse it
+        # too (ProhibitNullCharactersValidator), so the API does the same for every input.
+        errors = _nul_characters_in(request)
+        if errors:
+            raise NinjaValidationError(errors)
+        return super().create_temporal_response(request)
+
+
+api = KhataAPI(
     title="Khata API",
     version="1",
     description="The CRM for account managers. Authenticate with the browser session "

@@ -265,6 +265,10 @@ if HTTPS:
     SECURE_HSTS_INCLUDE_SUBDOMAINS = True
     SECURE_HSTS_PRELOAD = True
 
+# --- API ------------------------------------------------------------------------------------
+
+NINJA_PAGINATION_CLASS = "khata.core.pagination.LimitOffset"  # `@paginate` with bounded input
+
 # --- logging --------------------------------------------------------------------------------
 
 LOGGING = {

@@ -176,3 +176,43 @@ def test_contact_and_product_lists_run_a_fixed_number_of_queries(
         assert api.get("/contacts", {"limit": 100}).json()["count"] == 30
     with django_assert_max_num_queries(8):
         assert api.get("/products", {"limit": 100}).json()["count"] == 20
+
+
+@pytest.mark.parametrize("query", ["owner", "needs"])
+@pytest.mark.parametrize("path", ["/companies", "/companies/export"])
+def test_an_id_past_any_key_is_a_422_naming_the_filter(api, path, query):
+    # Found by the fuzzer (tests/fuzz): SQLite overflowed comparing 2**64 with a key (a 500).
+    response = api.get(path, {query: 2**64})
+
+    assert response.status_code == 422
+    [error] = response.json()["errors"]
+    assert query in error["field"].split(".")  # "query.owner", "query.query.needs.0"
+
+
+def test_a_contact_filter_past_any_key_is_a_422(api):
+    response = api.get("/contacts", {"company": 2**64})
+
+    assert response.status_code == 422
+    assert [error["field"] for error in response.json()["errors"]] == ["query.company"]
+
+
+@pytest.mark.parametrize("query", ["owner", "needs"])
+def test_the_company_page_ignores_an_id_past_any_key(manager_client, manager, query):
+    CompanyFactory(owner=manager, display_name="Wipro")
+
+    response = manager_client.get("/companies/", {query: 2**64})
+
+    assert response.status_code == 200
+    assert "Wipro" in response.content.decode()
+
+
+def test_a_nul_character_is_a_422_naming_the_field(api):
+    # Found by the fuzzer (tests/fuzz): PostgreSQL refuses NUL in text (a 500 there).
+    searched = api.get("/companies/export", {"region": "Pune\x00"})
+    created = api.post("/companies", {"display_name": "Wipro", "needs": ["Cloud\x00"]})
+
+    assert searched.status_code == 422
+    assert [error["field"] for error in searched.json()["errors"]] == ["query.region"]
+    assert created.status_code == 422
+    assert [error["field"] for error in created.json()["errors"]] == ["needs.0"]
+    assert not Company.objects.exists()
