@@ -4,24 +4,12 @@ import pytest
 
 from khata.clients.models import Company
 from khata.clients.tests.factories import CompanyFactory, ContactFactory
-from khata.team.services import token_create
+from khata.team.tests.api_client import bearer_api
 
 
 @pytest.fixture
 def api(client, manager):
-    _token, raw = token_create(by=manager, user=manager, name="tests")
-
-    class Api:
-        def __getattr__(self, method):
-            def call(path, data=None, **extra):
-                kwargs = {"HTTP_AUTHORIZATION": f"Bearer {raw}", **extra}
-                if method in {"post", "patch", "put"}:
-                    return getattr(client, method)(f"/api/v1{path}", data or {},
-                                                   content_type="application/json", **kwargs)
-                return getattr(client, method)(f"/api/v1{path}", data or {}, **kwargs)
-            return call
-
-    return Api()
+    return bearer_api(client, manager)
 
 
 def test_create_read_update_delete_restore(api, manager):

@@ -4,27 +4,12 @@ import pytest
 
 from khata.clients.tests.factories import CompanyFactory
 from khata.prospecting.models import Lead, Segment
-from khata.team.services import token_create
+from khata.team.tests.api_client import bearer_api
 
 
 @pytest.fixture
 def api(client, manager):
-    _token, raw = token_create(by=manager, user=manager, name="tests")
-    auth = {"HTTP_AUTHORIZATION": f"Bearer {raw}"}
-
-    class Api:
-        def get(self, path, data=None):
-            return client.get(f"/api/v1{path}", data or {}, **auth)
-
-        def post(self, path, data=None):
-            return client.post(f"/api/v1{path}", data or {}, content_type="application/json",
-                               **auth)
-
-        def patch(self, path, data=None):
-            return client.patch(f"/api/v1{path}", data or {}, content_type="application/json",
-                                **auth)
-
-    return Api()
+    return bearer_api(client, manager)
 
 
 def test_method_lead_qualify_and_figures(api, manager):

@@ -13,7 +13,7 @@ from khata.prospecting.fit_selectors import MATURE_DAYS, fit_for_company, prospe
 from khata.prospecting.fit_services import fit_refresh, fit_retrain_request
 from khata.prospecting.models import FitModel, FitScore
 from khata.prospecting.tasks import fit_refresh_nightly, fit_refresh_task
-from khata.team.services import token_create
+from khata.team.tests.api_client import bearer_api
 
 
 def _companies(owner, count, *, code, lifecycle, old=False, need=None, prefix="Co"):
@@ -43,21 +43,6 @@ def history(manager, other_manager):
     _companies(other_manager, 40, code="10", lifecycle=Lifecycle.PROSPECT, old=True)
     _companies(manager, 8, code="62", lifecycle=Lifecycle.PROSPECT, old=True)
     return {"cloud": cloud}
-
-
-def _api(client, user):
-    _token, raw = token_create(by=user, user=user, name="tests")
-    auth = {"HTTP_AUTHORIZATION": f"Bearer {raw}"}
-
-    class Api:
-        def get(self, path, data=None):
-            return client.get(f"/api/v1{path}", data or {}, **auth)
-
-        def post(self, path, data=None):
-            return client.post(f"/api/v1{path}", data or {}, content_type="application/json",
-                               **auth)
-
-    return Api()
 
 
 def test_learning_scores_every_company_once_and_again_changes_nothing(history, manager):
@@ -140,7 +125,7 @@ def test_api_fit_of_my_company_and_404_for_a_colleagues(client, history, manager
     mine = CompanyFactory(owner=manager, industry=Industry.objects.get(code="62"))
     theirs = CompanyFactory(owner=other_manager, industry=Industry.objects.get(code="62"))
     fit_refresh()
-    api = _api(client, manager)
+    api = bearer_api(client, manager)
 
     answer = api.get(f"/companies/{mine.pk}/fit")
     refused = api.get(f"/companies/{theirs.pk}/fit")
@@ -158,7 +143,7 @@ def test_api_fit_of_my_company_and_404_for_a_colleagues(client, history, manager
 def test_api_says_plainly_when_there_is_not_enough_data(client, manager):
     company = CompanyFactory(owner=manager)
 
-    body = _api(client, manager).get(f"/companies/{company.pk}/fit").json()
+    body = bearer_api(client, manager).get(f"/companies/{company.pk}/fit").json()
 
     assert body["status"] == "not_enough_data" and body["score"] is None
     assert body["message"].startswith("Not enough won clients yet: 0 of the 30 needed")
@@ -169,7 +154,7 @@ def test_api_prospects_by_fit_are_paged_bounded_and_mine(client, history, manage
                                                          django_assert_max_num_queries):
     theirs = CompanyFactory(owner=other_manager)
     fit_refresh()
-    api = _api(client, manager)
+    api = bearer_api(client, manager)
 
     with django_assert_max_num_queries(8):
         page = api.get("/fit/prospects", {"limit": 5}).json()
@@ -183,12 +168,12 @@ def test_api_prospects_by_fit_are_paged_bounded_and_mine(client, history, manage
 
 def test_only_the_head_retrains_and_it_runs_in_the_background(
         client, history, manager, head, django_capture_on_commit_callbacks):
-    refused = _api(client, manager).post("/fit/retrain")
+    refused = bearer_api(client, manager).post("/fit/retrain")
     assert refused.status_code == 403
     assert not FitModel.objects.exists()  # nothing happened
 
     with django_capture_on_commit_callbacks(execute=True):
-        accepted = _api(client, head).post("/fit/retrain")
+        accepted = bearer_api(client, head).post("/fit/retrain")
 
     assert accepted.status_code == 202 and accepted.json()["queued"] is True
     assert FitModel.objects.count() == 1

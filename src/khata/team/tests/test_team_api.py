@@ -6,33 +6,17 @@ import pytest
 from django.utils import timezone
 
 from khata.team.models import Absence, User
-from khata.team.services import token_create
-
-
-def _api(client, user):
-    _token, raw = token_create(by=user, user=user, name="tests")
-
-    class Api:
-        def __getattr__(self, method):
-            def call(path, data=None):
-                kwargs = {"HTTP_AUTHORIZATION": f"Bearer {raw}"}
-                if method in {"post", "patch", "put"}:
-                    return getattr(client, method)(f"/api/v1{path}", data or {},
-                                                   content_type="application/json", **kwargs)
-                return getattr(client, method)(f"/api/v1{path}", data or {}, **kwargs)
-            return call
-
-    return Api()
+from khata.team.tests.api_client import bearer_api
 
 
 @pytest.fixture
 def as_manager(client, manager):
-    return _api(client, manager)
+    return bearer_api(client, manager)
 
 
 @pytest.fixture
 def as_head(client, head):
-    return _api(client, head)
+    return bearer_api(client, head)
 
 
 def _window(days_from_now=2, length=3):
@@ -68,7 +52,7 @@ def test_bad_absence_names_the_field(as_manager, manager):
 
 
 def test_a_colleagues_absence_is_a_404(client, as_manager, other_manager, substitute):
-    theirs = _api(client, other_manager).post("/absences", {
+    theirs = bearer_api(client, other_manager).post("/absences", {
         "substitute": substitute.email, "starts_at": _window()[0], "ends_at": _window()[1],
         "reason": "illness"}).json()
 
@@ -83,7 +67,7 @@ def test_a_colleagues_absence_is_a_404(client, as_manager, other_manager, substi
 def test_the_substitute_sees_the_absence_they_cover(client, as_manager, substitute):
     as_manager.post("/absences", {"substitute": substitute.email, "starts_at": _window()[0],
                                   "ends_at": _window()[1], "reason": "vacation"})
-    seen = _api(client, substitute).get("/absences").json()["items"]
+    seen = bearer_api(client, substitute).get("/absences").json()["items"]
     assert [item["user"]["email"] for item in seen] == ["manager@example.com"]
 
 
