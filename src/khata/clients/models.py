@@ -136,6 +136,9 @@ class Company(SoftDeleteModel):
         indexes = [
             models.Index(fields=["owner", "lifecycle"], name="company_owner_lifecycle_idx"),
             models.Index(fields=["display_name", "id"], name="company_name_idx"),
+            # A manager's list in name order: through the name index alone PostgreSQL read
+            # 28,000 rows for a page of one portfolio among 500 (100 ms at 1,000,000).
+            models.Index(fields=["owner", "display_name", "id"], name="company_owner_name_idx"),
             models.Index(fields=["domain"], name="company_domain_idx"),
             models.Index(fields=["tax_number"], name="company_tax_idx"),
             models.Index(fields=["last_verified_at"], name="company_verified_idx"),
