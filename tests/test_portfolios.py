@@ -500,3 +500,31 @@ def test_demoting_a_superuser_head_takes_their_rights(head, manager, asha_compan
     boss.refresh_from_db()
     assert not boss.is_head and not boss.is_superuser
     assert not can(boss, "view", asha_company)
+
+
+def test_the_head_gives_a_portfolio_from_the_command_line(head, manager, other_manager):
+    from io import StringIO
+
+    from django.core.management import CommandError, call_command
+
+    goa = [CompanyFactory(owner=manager, region="Goa") for _ in range(2)]
+    kerala = CompanyFactory(owner=manager, region="Kerala")
+    out = StringIO()
+
+    call_command("portfolio", "assign", "--by", head.email, "--to", other_manager.email,
+                 "--from", manager.email, "--region", "Goa", "--dry-run", stdout=out)
+    assert "2 companies would move" in out.getvalue()
+    assert Company.objects.filter(owner=other_manager).count() == 0
+
+    call_command("portfolio", "assign", "--by", head.email, "--to", other_manager.email,
+                 "--from", manager.email, "--region", "Goa", stdout=out)
+    call_command("portfolio", "assign", "--by", head.email, "--to", other_manager.email,
+                 "--company", str(kerala.pk), stdout=out)
+    assert set(Company.objects.filter(owner=other_manager)) == {*goa, kerala}
+    assert last_change(kerala).changes == {"owner": [manager.pk, other_manager.pk]}
+
+    with pytest.raises(CommandError, match="only the head"):
+        call_command("portfolio", "assign", "--by", manager.email, "--to", other_manager.email,
+                     "--company", str(kerala.pk))
+    with pytest.raises(CommandError, match="Pick companies"):
+        call_command("portfolio", "assign", "--by", head.email, "--to", other_manager.email)

@@ -15,6 +15,7 @@ COMMANDS = {
     "migrate": "create or update the database tables",
     "user": "appoint, list, dismiss users, change a role (user add EMAIL --role manager)",
     "absence": "record who is away and who covers (absence add EMAIL --substitute EMAIL …)",
+    "portfolio": "give companies to a manager, by id or filter (portfolio assign --to EMAIL …)",
     "token": "create, list or revoke API tokens (token create EMAIL)",
     "import": "import companies, contacts or products from CSV, XLSX or vCard",
     "export": "export companies or contacts to CSV or XLSX",

@@ -18,3 +18,18 @@ def manager_appoint(*, by: User, email: str, name: str, role: str,
         companies = companies_visible(user=by, filters=portfolio)
         moved = portfolio_assign(by=by, queryset=companies, to=person)
     return person, path, moved
+
+
+def portfolio_companies(*, by: User, filters: CompanyFilters, ids: list[int] | None = None):
+    """The companies a portfolio assignment would move: those in `by`'s reach matching
+    `filters`, or exactly `ids` (picked one by one)."""
+    companies = companies_visible(user=by, filters=filters)
+    return companies.filter(pk__in=ids) if ids else companies
+
+
+@transaction.atomic
+def portfolio_give(*, by: User, to: User, filters: CompanyFilters,
+                   ids: list[int] | None = None) -> int:
+    """Give the companies picked by `ids` or matching `filters` to `to` (the head only)."""
+    return portfolio_assign(by=by, queryset=portfolio_companies(by=by, filters=filters,
+                                                                ids=ids), to=to)
