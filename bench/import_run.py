@@ -7,8 +7,9 @@
 The data to import into is made like `bench/run.py` makes it (`khata demo --companies N` in a
 fresh KHATA_HOME; for PostgreSQL the database `khata_bench`, dropped afterwards) or reused from a
 run kept with `--keep` (`--home`). The CSV has the headers of a CRM export, new companies with
-valid GSTINs and VAT numbers, about 3 % duplicates of companies already in the database (same
-tax number or web domain), 2 % duplicates of earlier rows of the file and 1 % invalid rows
+valid GSTINs and VAT numbers, about 3 % duplicates of the importing manager's companies already
+in the database (same tax number or web domain), 2 % duplicates of earlier rows of the file and
+1 % invalid rows
 (bad tax number, bad website, empty name, bad employee count). The import runs in one child
 process through the same services as `khata import` (`import_start`, then `import_run` in the
 foreground), as manager1 into their own portfolio, duplicates skipped. Reported: the whole
@@ -179,7 +180,9 @@ def child(args) -> None:
     from khata.team.models import User
 
     user = User.objects.get(email=bench.DEMO_ACCOUNTS["manager"][0])
-    existing = list(Company.objects.exclude(tax_number="").order_by("-id")
+    # Duplicates of the importer's own portfolio: only records they may change count as
+    # duplicates (a colleague's company is created again in theirs).
+    existing = list(Company.objects.filter(owner=user).exclude(tax_number="").order_by("-id")
                     .values_list("display_name", "tax_number", "domain", "city")[:20000])
     data, made = make_csv(args.rows, args.seed, existing)
     marks = {"company": Company.all_objects.order_by("-id").values_list("id", flat=True)

@@ -47,6 +47,10 @@ POSTGRES_INDEXES = [
     "USING gin ((UPPER(legal_name::text)) gin_trgm_ops)",
     "CREATE INDEX IF NOT EXISTS company_registration_upper ON clients_company "
     "((UPPER(registration_number::text)))",
+    # Names starting with a word (the import's fuzzy-duplicate candidates): a btree range per
+    # word; through the trigram index a hundred words took 680 ms at 1,000,000 companies.
+    "CREATE INDEX IF NOT EXISTS company_name_prefix ON clients_company "
+    "((UPPER(display_name::text)) text_pattern_ops)",
     "CREATE INDEX IF NOT EXISTS company_domain_upper ON clients_company "
     "((UPPER(domain::text)) text_pattern_ops)",
     "CREATE INDEX IF NOT EXISTS contact_email_upper ON clients_contact ((UPPER(email::text)))",
