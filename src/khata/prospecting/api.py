@@ -67,6 +67,8 @@ class MethodIn(Schema):
     is_active: bool = True
     form_enabled: bool = False
     routing: str = "owner"
+    routing_managers: list[str] | None = Field(None, description="round-robin: e-mails or ids")
+    routing_regions: dict[str, str] | None = Field(None, description="region → e-mail or id")
 
 
 class MethodPatch(Schema):
@@ -81,6 +83,8 @@ class MethodPatch(Schema):
     is_active: bool | None = None
     form_enabled: bool | None = None
     routing: str | None = None
+    routing_managers: list[str] | None = None
+    routing_regions: dict[str, str] | None = None
 
 
 class FiguresOut(Schema):
@@ -238,7 +242,8 @@ def figures(request):
 
 @router.post("/search-methods", response={201: MethodOut})
 def method_add(request, payload: MethodIn):
-    return Status(201, search_method_create(by=request.auth_user, data=payload.dict()))
+    return Status(201, search_method_create(by=request.auth_user,
+                                            data=payload.dict(exclude_none=True)))
 
 
 @router.get("/search-methods/{method_id}", response=MethodOut)

@@ -6,6 +6,7 @@ from django.utils.translation import gettext_lazy as _
 from khata.clients.choices import SizeTier
 from khata.core.forms import BootstrapFormMixin
 from khata.prospecting.choices import MethodKind, Routing
+from khata.team.models import User
 
 
 class SearchMethodForm(BootstrapFormMixin, forms.Form):
@@ -28,6 +29,27 @@ class SearchMethodForm(BootstrapFormMixin, forms.Form):
     form_enabled = forms.BooleanField(label=_("Public web form"), required=False)
     routing = forms.ChoiceField(label=_("Who gets the form's leads"), choices=Routing.choices,
                                 required=False)
+    routing_managers = forms.CharField(
+        label=_("Managers in the rotation"), required=False,
+        help_text=_("For round-robin: their e-mails, separated by commas."))
+    routing_regions = forms.CharField(
+        label=_("Regions"), required=False, widget=forms.Textarea(attrs={"rows": 3}),
+        help_text=_("For “by region”: one “Region = e-mail” per line; other regions go to "
+                    "the method's owner."))
+
+    @staticmethod
+    def initial_for(method) -> dict:
+        """The form's values for an existing method (the routing lists as people type them)."""
+        initial = {name: getattr(method, name) for name in SearchMethodForm.base_fields
+                   if name not in {"routing_managers", "routing_regions"}}
+        initial["routing_managers"] = ", ".join(
+            method.routing_managers.values_list("email", flat=True))
+        emails = dict(User.objects.filter(pk__in=(method.routing_regions or {}).values())
+                      .values_list("pk", "email"))
+        initial["routing_regions"] = "\n".join(
+            f"{region} = {emails.get(user_id, user_id)}"
+            for region, user_id in (method.routing_regions or {}).items())
+        return initial
 
     def service_data(self) -> dict:
         return dict(self.cleaned_data)

@@ -23,9 +23,10 @@ from khata.prospecting.models import DisqualifyReason, Lead, SearchMethod, Segme
 from khata.prospecting.segments import validate_rules
 from khata.team.access import ensure, ensure_active, may_act_for, visible_to
 from khata.team.models import User
+from khata.team.services import user_by_reference
 
 METHOD_FIELDS = ["name", "kind", "owner", "starts_on", "ends_on", "cost", "currency", "notes",
-                 "is_active", "form_enabled", "routing"]
+                 "is_active", "form_enabled", "routing", "routing_regions"]
 LEAD_FIELDS = ["search_method", "owner", "company_name", "contact_name", "job_title", "email",
                "phone", "website", "country", "region", "city", "industry", "size_tier",
                "notes", "status"]
@@ -83,9 +84,35 @@ def _method_cleaners(*, by: User):
             raise ValidationError(_("You may name only yourself (the head: anyone active)."))
         return user
 
+    def person(text: str) -> User:
+        user = user_by_reference(text)
+        if user is None or not user.is_active:
+            raise ValidationError(_("“%(who)s” is not an active colleague.") % {"who": text})
+        return user
+
+    def regions(value, _data):
+        """{"Goa": user or id or e-mail} or lines "Goa = asha@firm.in" → {"Goa": user id}."""
+        if isinstance(value, str):
+            pairs = [line.split("=", 1) for line in value.replace(";", "\n").splitlines()
+                     if line.strip()]
+            if any(len(pair) != 2 for pair in pairs):
+                raise ValidationError(_("Write one “Region = e-mail” per line."))
+            value = {region.strip(): who.strip() for region, who in pairs}
+        if not isinstance(value, dict):
+            raise ValidationError(_("Give regions with the colleague for each."))
+        return {" ".join(str(region).split()): person(str(getattr(who, "pk", who))).pk
+                for region, who in value.items() if str(region).strip()}
+
+    def managers(value, _data):
+        items = value if isinstance(value, list | tuple) else [
+            part for part in str(value or "").replace(",", " ").split() if part]
+        return [person(str(getattr(item, "pk", item))) for item in items]
+
     return {
         "name": text_cleaner(150, required=True),
         "kind": choice_cleaner(MethodKind, required=True),
+        "routing_regions": regions,
+        "routing_managers": managers,
         "owner": owner,
         "starts_on": _date,
         "ends_on": _date,
@@ -126,9 +153,12 @@ def search_method_create(*, by: User, data: dict) -> SearchMethod:
         raise ValidationError(errors)
     cleaned = _clean_method(by=by, data=data, method=None)
     cleaned.setdefault("owner", by)
+    rotation = cleaned.pop("routing_managers", None)
     method = SearchMethod(**cleaned)
     ensure(by, "create", method)
     method.save()
+    if rotation is not None:
+        method.routing_managers.set(rotation)
     record_change(actor=by, obj=method, fields=[f for f in METHOD_FIELDS if f in cleaned])
     return method
 
@@ -140,11 +170,17 @@ def search_method_update(*, by: User, method: SearchMethod, data: dict) -> Searc
     if data.get("owner", "missing") in (None, ""):
         data = {key: value for key, value in data.items() if key != "owner"}  # no change
     cleaned = _clean_method(by=by, data=data, method=method)
+    rotation = cleaned.pop("routing_managers", None)
+    extra = None
+    if rotation is not None:
+        old = sorted(method.routing_managers.values_list("email", flat=True))
+        method.routing_managers.set(rotation)
+        extra = {"routing_managers": [old, sorted(user.email for user in rotation)]}
     before = snapshot(method, list(cleaned))
     for name, value in cleaned.items():
         setattr(method, name, value)
     method.save()
-    record_change(actor=by, obj=method, before=before)
+    record_change(actor=by, obj=method, before=before, extra=extra)
     return method
 
 

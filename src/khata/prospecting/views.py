@@ -161,9 +161,7 @@ def method_list_view(request):
 
 
 def _method_form_view(request, method: SearchMethod | None):
-    initial = {}
-    if method is not None:
-        initial = {name: getattr(method, name) for name in SearchMethodForm.base_fields}
+    initial = SearchMethodForm.initial_for(method) if method is not None else {}
     form = SearchMethodForm(request.POST or None, initial=initial or None)
     if request.method == "POST" and form.is_valid():
         try:

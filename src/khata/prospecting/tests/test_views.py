@@ -173,3 +173,25 @@ def test_the_company_page_loads_the_fit_and_products_panel(manager_client, manag
 def test_best_fit_prospects_page_explains_when_empty(manager_client):
     page = manager_client.get("/prospects/best-fit/")
     assert page.status_code == 200 and "No scores yet." in page.text
+
+
+def test_the_method_form_sets_the_web_form_routing(manager_client, manager, other_manager):
+    method = SearchMethodFactory(owner=manager, name="Site form")
+
+    response = manager_client.post(f"/search-methods/{method.pk}/", {
+        "name": "Site form", "kind": "web_form", "currency": "INR", "cost": "0",
+        "form_enabled": "on", "routing": "by_region",
+        "routing_managers": f"{manager.email}, {other_manager.email}",
+        "routing_regions": f"Goa = {other_manager.email}\nKerala = {manager.email}"})
+
+    assert response.status_code == 302
+    method.refresh_from_db()
+    assert method.routing_regions == {"Goa": other_manager.pk, "Kerala": manager.pk}
+    assert set(method.routing_managers.all()) == {manager, other_manager}
+    again = manager_client.get(f"/search-methods/{method.pk}/")
+    assert f"Goa = {other_manager.email}" in again.text
+
+    bad = manager_client.post(f"/search-methods/{method.pk}/", {
+        "name": "Site form", "kind": "web_form", "currency": "INR", "cost": "0",
+        "routing_regions": "Goa: nobody"})
+    assert bad.status_code == 422 and "Region = e-mail" in bad.text
