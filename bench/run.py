@@ -93,6 +93,16 @@ ENDPOINTS: list[Endpoint] = [
              user="head"),
     Endpoint("page: company 1 (head)", "/companies/1/", auth="session", user="head"),
     Endpoint("page: change log (head)", "/audit/", auth="session", user="head"),
+    # Issue 5: prospecting (the demo makes companies ÷ 2 leads, six methods, three segments).
+    Endpoint("page: audience analysis (head)", "/analysis/", auth="session", user="head"),
+    Endpoint("page: search methods (head)", "/search-methods/", auth="session", user="head"),
+    Endpoint("API: search-method figures (head)", "/api/v1/search-methods/figures",
+             auth="token", user="head"),
+    Endpoint("page: segment 1 with its count (head)", "/segments/1/", auth="session",
+             user="head"),
+    Endpoint("API: segment 1 members (head)", "/api/v1/segments/1/members", auth="token",
+             user="head"),
+    Endpoint("page: leads (manager)", "/leads/", auth="session"),
 ]
 
 DEMO_ACCOUNTS = {

@@ -148,12 +148,13 @@ class AudienceRow:
 
 
 def _counts(queryset, key: str):
+    # Grouped by one value per company (an industry, a size, a region; a need through its
+    # join row), so each company counts once per group without COUNT(DISTINCT …).
     return (queryset.order_by().values(key)
-            .annotate(total=Count("pk", distinct=True),
-                      prospects=Count("pk", filter=Q(lifecycle=Lifecycle.PROSPECT),
-                                      distinct=True),
-                      clients=Count("pk", filter=Q(lifecycle=Lifecycle.CLIENT), distinct=True),
-                      former=Count("pk", filter=Q(lifecycle=Lifecycle.FORMER), distinct=True)))
+            .annotate(total=Count("pk"),
+                      prospects=Count("pk", filter=Q(lifecycle=Lifecycle.PROSPECT)),
+                      clients=Count("pk", filter=Q(lifecycle=Lifecycle.CLIENT)),
+                      former=Count("pk", filter=Q(lifecycle=Lifecycle.FORMER))))
 
 
 def audience_breakdown(*, user, dimension: str, limit: int = 20) -> list[AudienceRow]:
