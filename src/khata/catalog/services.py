@@ -1,7 +1,7 @@
 """Writes to the product catalogue. The head maintains it; everyone reads it."""
 
 from datetime import date
-from decimal import Decimal, InvalidOperation
+from decimal import Decimal
 
 from django.core.exceptions import ValidationError
 from django.db import transaction
@@ -12,6 +12,7 @@ from khata.catalog.models import Category, PriceList, PriceListItem, Product
 from khata.clients.choices import SizeTier
 from khata.clients.models import Industry, Need
 from khata.core.changelog import record_change, snapshot
+from khata.core.validation import parse_amount, parse_currency
 from khata.team.access import ensure, ensure_active
 from khata.team.models import User
 
@@ -20,26 +21,7 @@ PRODUCT_FIELDS = ["sku", "name", "category", "description", "purpose", "target_s
 
 
 def _money(value) -> Decimal:
-    try:
-        amount = Decimal(str(value).replace(",", "").strip())
-    except (InvalidOperation, ValueError) as exc:
-        raise ValidationError(_("Enter an amount such as 1250.00.")) from exc
-    if not amount.is_finite():
-        raise ValidationError(_("Enter an amount such as 1250.00."))
-    if amount >= Decimal("1e12"):
-        raise ValidationError(_("Enter an amount under 1,000,000,000,000."))
-    if amount < 0:
-        raise ValidationError(_("A price cannot be negative."))
-    if amount.as_tuple().exponent < -2:
-        raise ValidationError(_("Use at most two decimal places."))
-    return amount
-
-
-def _currency(value) -> str:
-    code = str(value or "").strip().upper()
-    if len(code) != 3 or not code.isalpha():
-        raise ValidationError(_("Use a three-letter currency code, e.g. INR, EUR, USD."))
-    return code
+    return parse_amount(value, negative=_("A price cannot be negative."))
 
 
 def product_validate(data: dict, product: Product | None, *, sku_must_be_new: bool = True
@@ -94,7 +76,7 @@ def product_validate(data: dict, product: Product | None, *, sku_must_be_new: bo
     take("target_size_tiers", tiers)
     take("unit", unit)
     take("list_price", _money)
-    take("currency", _currency)
+    take("currency", parse_currency)
     take("is_active", bool)
     if sku_must_be_new and "sku" in cleaned and "sku" not in errors:
         clash = Product.objects.filter(sku__iexact=cleaned["sku"])
@@ -192,7 +174,7 @@ def price_list_create(*, by: User, name: str, currency: str, valid_from: date,
     if not (name or "").strip():
         errors["name"] = [_("Name the price list.")]
     try:
-        currency = _currency(currency)
+        currency = parse_currency(currency)
     except ValidationError as exc:
         errors["currency"] = exc.messages
     if valid_to is not None and valid_to < valid_from:

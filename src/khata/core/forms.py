@@ -36,3 +36,11 @@ class BootstrapFormMixin:
             if not focused:
                 widget.attrs["autofocus"] = True
                 focused = True
+
+
+def error_sentence(error: ValidationError) -> str:
+    """A service's ValidationError as one line for a flash message (no form to put it on)."""
+    if hasattr(error, "error_dict"):
+        return " ".join(message for messages in error.message_dict.values()
+                        for message in messages)
+    return " ".join(error.messages)

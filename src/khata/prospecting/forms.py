@@ -6,7 +6,7 @@ from django.utils.translation import gettext_lazy as _
 from khata.clients.choices import SizeTier
 from khata.core.forms import BootstrapFormMixin
 from khata.prospecting.choices import MethodKind, Routing
-from khata.team.models import User
+from khata.team.selectors import users_active_for_cover
 
 
 class SearchMethodForm(BootstrapFormMixin, forms.Form):
@@ -38,14 +38,13 @@ class SearchMethodForm(BootstrapFormMixin, forms.Form):
                     "the method's owner."))
 
     @staticmethod
-    def initial_for(method) -> dict:
+    def initial_for(method, *, user) -> dict:
         """The form's values for an existing method (the routing lists as people type them)."""
         initial = {name: getattr(method, name) for name in SearchMethodForm.base_fields
                    if name not in {"routing_managers", "routing_regions"}}
         initial["routing_managers"] = ", ".join(
             method.routing_managers.values_list("email", flat=True))
-        emails = dict(User.objects.filter(pk__in=(method.routing_regions or {}).values())
-                      .values_list("pk", "email"))
+        emails = dict(users_active_for_cover(user=user).values_list("pk", "email"))
         initial["routing_regions"] = "\n".join(
             f"{region} = {emails.get(user_id, user_id)}"
             for region, user_id in (method.routing_regions or {}).items())

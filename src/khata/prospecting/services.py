@@ -18,9 +18,12 @@ from khata.clients.validation import (
     text_cleaner,
 )
 from khata.core.changelog import record_change, snapshot
+from khata.core.choices import ChangeAction
+from khata.core.validation import parse_amount, parse_currency
 from khata.prospecting.choices import LeadStatus, MethodKind, Routing
 from khata.prospecting.models import DisqualifyReason, Lead, SearchMethod, Segment, SegmentCount
 from khata.prospecting.segments import validate_rules
+from khata.prospecting.selectors import rules_members
 from khata.team.access import ensure, ensure_active, may_act_for, visible_to
 from khata.team.models import User
 from khata.team.services import user_by_reference
@@ -35,17 +38,8 @@ LEAD_FIELDS = ["search_method", "owner", "company_name", "contact_name", "job_ti
 # ---------------------------------------------------------------- search methods
 
 def _money(value, _data):
-    from decimal import Decimal, InvalidOperation
-
-    try:
-        amount = Decimal(str(value if value not in (None, "") else "0")).quantize(Decimal("0.01"))
-    except InvalidOperation as exc:
-        raise ValidationError(_("Enter an amount, e.g. 25000 or 25000.50.")) from exc
-    if amount < 0:
-        raise ValidationError(_("A cost cannot be negative."))
-    if amount >= Decimal("1e12"):
-        raise ValidationError(_("That amount is too large."))
-    return amount
+    return parse_amount("0" if value in (None, "") else value,
+                        negative=_("A cost cannot be negative."))
 
 
 def _date(value, _data):
@@ -68,21 +62,24 @@ def _bool(value, _data):
 
 
 def _currency(value, _data):
-    value = (value or "INR").strip().upper()
-    if len(value) != 3 or not value.isalpha():
-        raise ValidationError(_("Use a three-letter currency code, e.g. INR, EUR."))
-    return value
+    return parse_currency(value or "INR")
 
 
-def _method_cleaners(*, by: User):
+def _owner_cleaner(*, by: User, refusal: str):
+    """The record's owner: `by` when none is given, else someone `by` may act for."""
     def owner(value, _data):
         if value in (None, ""):
             return by
-        user = value if isinstance(value, User) else User.objects.filter(
-            pk=value if str(value).isdigit() else None).first()
+        user = user_by_reference(value)
         if user is None or not may_act_for(by, user) or not user.is_active:
-            raise ValidationError(_("You may name only yourself (the head: anyone active)."))
+            raise ValidationError(refusal)
         return user
+    return owner
+
+
+def _method_cleaners(*, by: User):
+    owner = _owner_cleaner(by=by, refusal=_("You may name only yourself (the head: anyone "
+                                            "active)."))
 
     def person(text: str) -> User:
         user = user_by_reference(text)
@@ -194,15 +191,8 @@ def _lead_cleaners(*, by: User):
             raise ValidationError(_("Choose a search method."))
         return found
 
-    def owner(value, _data):
-        if value in (None, ""):
-            return by
-        user = value if isinstance(value, User) else User.objects.filter(
-            pk=value if str(value).isdigit() else None).first()
-        if user is None or not may_act_for(by, user) or not user.is_active:
-            raise ValidationError(_("You may give a lead only to yourself or to a colleague "
-                                    "you are covering for."))
-        return user
+    owner = _owner_cleaner(by=by, refusal=_("You may give a lead only to yourself or to a "
+                                            "colleague you are covering for."))
 
     def industry(value, _data):
         if value in (None, ""):
@@ -379,7 +369,8 @@ def disqualify_reason_create(*, by: User, name: str) -> DisqualifyReason:
 
 @transaction.atomic
 def segment_save(*, by: User, data: dict, segment: Segment | None = None) -> Segment:
-    """Create or change a segment; its rules are checked against the whitelist first."""
+    """Create or change a segment; its rules are checked against the whitelist first, and
+    the member count in `by`'s reach goes into its history."""
     ensure_active(by)
     errors = {}
     name = " ".join(str(data.get("name", segment.name if segment else "") or "").split())
@@ -410,6 +401,9 @@ def segment_save(*, by: User, data: dict, segment: Segment | None = None) -> Seg
         record_change(actor=by, obj=segment, fields=["name", "description", "rules"])
     else:
         record_change(actor=by, obj=segment, before=before)
+    # The count's history starts (or gains today's figure) with every save.
+    segment_count_record(segment=segment,
+                         count=rules_members(user=by, rules=segment.rules).count())
     return segment
 
 
@@ -417,7 +411,7 @@ def segment_save(*, by: User, data: dict, segment: Segment | None = None) -> Seg
 def segment_delete(*, by: User, segment: Segment) -> None:
     """Remove a segment (its owner or the head); its count history goes with it."""
     ensure(by, "delete", segment)
-    record_change(actor=by, obj=segment, action="delete", fields=["name", "rules"])
+    record_change(actor=by, obj=segment, action=ChangeAction.DELETE, fields=["name", "rules"])
     segment.delete()
 
 

@@ -11,7 +11,7 @@ from django.views.decorators.csp import csp_override
 from django.views.decorators.http import require_POST
 
 from khata.clients.models import Company
-from khata.core.forms import apply_errors
+from khata.core.forms import apply_errors, error_sentence
 from khata.core.lists import keyset_page
 from khata.core.selectors import changes_for_object
 from khata.core.tables import csv_lines
@@ -48,7 +48,6 @@ from khata.prospecting.services import (
     lead_reopen,
     search_method_create,
     search_method_update,
-    segment_count_record,
     segment_delete,
     segment_save,
 )
@@ -124,7 +123,7 @@ def lead_qualify_view(request, pk: int):
         lead_qualify(by=request.user, lead=lead, company=company,
                      create_new=request.POST.get("create_new") == "1")
     except ValidationError as exc:
-        messages.error(request, " ".join(sum(exc.message_dict.values(), [])))
+        messages.error(request, error_sentence(exc))
         return redirect("prospecting:lead", pk=lead.pk)
     messages.success(request, _("Qualified: %(name)s is in your portfolio.")
                      % {"name": lead.company})
@@ -137,7 +136,7 @@ def lead_disqualify_view(request, pk: int):
     try:
         lead_disqualify(by=request.user, lead=lead, reason=request.POST.get("reason"))
     except ValidationError as exc:
-        messages.error(request, " ".join(sum(exc.message_dict.values(), [])))
+        messages.error(request, error_sentence(exc))
     else:
         messages.success(request, _("Lead dropped: %(reason)s.")
                          % {"reason": lead.disqualify_reason})
@@ -150,7 +149,7 @@ def lead_reopen_view(request, pk: int):
     try:
         lead_reopen(by=request.user, lead=lead)
     except ValidationError as exc:
-        messages.error(request, " ".join(sum(exc.message_dict.values(), [])))
+        messages.error(request, error_sentence(exc))
     return redirect("prospecting:lead", pk=lead.pk)
 
 
@@ -161,7 +160,7 @@ def method_list_view(request):
 
 
 def _method_form_view(request, method: SearchMethod | None):
-    initial = SearchMethodForm.initial_for(method) if method is not None else {}
+    initial = SearchMethodForm.initial_for(method, user=request.user) if method is not None else {}
     form = SearchMethodForm(request.POST or None, initial=initial or None)
     if request.method == "POST" and form.is_valid():
         try:
@@ -238,7 +237,6 @@ def segment_builder_view(request, pk: int | None = None):
         except ValidationError as exc:
             errors = exc.message_dict
         else:
-            segment_count_record(segment=segment, count=count)
             messages.success(request, _("Segment “%(name)s” saved: %(count)s companies.")
                              % {"name": segment.name, "count": count})
             return redirect("prospecting:segment", pk=segment.pk)

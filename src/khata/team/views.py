@@ -14,7 +14,7 @@ from django.utils.formats import date_format
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
-from khata.core.forms import apply_errors
+from khata.core.forms import apply_errors, error_sentence
 from khata.core.selectors import changes_for_object
 from khata.team.access import ensure, get_visible_or_404, is_head
 from khata.team.forms import (
@@ -210,7 +210,7 @@ def absence_end_view(request, pk: int):
     try:
         ended = absence_end(by=request.user, absence=absence)
     except ValidationError as exc:
-        messages.error(request, " ".join(sum(exc.message_dict.values(), [])))
+        messages.error(request, error_sentence(exc))
     else:
         messages.success(request, _("Welcome back: the substitute's rights ended now.")
                          if ended else _("The absence was cancelled."))

@@ -89,3 +89,14 @@ def test_describe_reads_like_a_sentence():
         {"field": "created", "op": "within", "value": 30}]})
     assert describe(rules) == "Size is one of small, medium and Added (days ago) within the " \
                               "last 30"
+
+
+def test_saving_keeps_todays_member_count_once(manager):
+    CompanyFactory(owner=manager, region="Goa")
+    rules = {"match": "all", "rules": [{"field": "region", "op": "in", "value": ["Goa"]}]}
+
+    segment = segment_save(by=manager, data={"name": "Goa", "rules": rules})
+    CompanyFactory(owner=manager, region="Goa")
+    segment_save(by=manager, segment=segment, data={"description": "west coast"})
+
+    assert list(segment.counts.values_list("count", flat=True)) == [2]
