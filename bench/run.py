@@ -615,11 +615,14 @@ def markdown_section(report: dict) -> str:
     companies = next((n for label, n in rows.items() if label.endswith(".Company")), None)
     contacts = rows.get("clients.Contact")
     users = rows.get("team.User")
-    size = (f"`khata demo --companies {meta['companies']} --seed {meta['seed']}`: "
+    leads = rows.get("prospecting.Lead")
+    leads_option = f" --leads {meta['leads']}" if meta.get("leads") is not None else ""
+    size = (f"`khata demo --companies {meta['companies']}{leads_option} --seed {meta['seed']}`: "
             f"{users if users is not None else '?':,} users, "
             + (f"{companies:,} companies, " if companies is not None
                else "no companies table yet, ")
             + (f"{contacts:,} contacts, " if contacts is not None else "")
+            + (f"{leads:,} leads, " if leads is not None else "")
             + f"{sum(rows.values()):,} rows in all Khata tables")
     threads = sorted({cell["threads"] for cell in report["cells"]})
     disturbed = sum(1 for cell in report["cells"] if cell["other_cpu_pct"] > meta["quiet_cpu"])
@@ -724,6 +727,7 @@ def bench_database(db: str, args) -> dict:
         if reuse:
             generated = json.loads((home / DEMO_FACTS).read_text())
             args.companies, args.seed = generated["companies"], generated["seed"]
+            args.leads = generated.get("leads")
             demo_seconds = generated["demo_seconds"]
             log(f"reusing the data of {home} ({args.companies:,} companies): khata migrate")
             khata(env, "migrate")
@@ -732,10 +736,11 @@ def bench_database(db: str, args) -> dict:
                 f"--seed {args.seed}")
             began = time.perf_counter()
             khata(env, "demo", "--no-serve", "--companies", str(args.companies),
-                  "--seed", str(args.seed))
+                  "--seed", str(args.seed),
+                  *(["--leads", str(args.leads)] if args.leads is not None else []))
             demo_seconds = time.perf_counter() - began
             (home / DEMO_FACTS).write_text(json.dumps({
-                "companies": args.companies, "seed": args.seed,
+                "companies": args.companies, "leads": args.leads, "seed": args.seed,
                 "demo_seconds": round(demo_seconds, 1), "revision": revision}))
         analyze = args.analyze == "yes" or (args.analyze == "auto" and db == "postgres")
         if analyze:
@@ -800,7 +805,7 @@ def bench_database(db: str, args) -> dict:
                         f"in the JSON (first: {problems[0][:200]})")
         return {
             "meta": {"db": db, "date": dt.datetime.now(dt.UTC).strftime("%Y-%m-%d %H:%M UTC"),
-                     "companies": args.companies, "seed": args.seed,
+                     "companies": args.companies, "leads": args.leads, "seed": args.seed,
                      "duration": args.duration, "warmup": args.warmup,
                      "workers": args.workers, "threads": args.threads,
                      "clients": args.clients, "demo_seconds": round(demo_seconds, 1),
@@ -840,6 +845,8 @@ def main(argv: list[str] | None = None) -> None:
                         help="sqlite, postgres, or both as sqlite,postgres (default sqlite)")
     parser.add_argument("--companies", type=int, default=1000,
                         help="companies for `khata demo` to generate (default 1000)")
+    parser.add_argument("--leads", type=int, default=None,
+                        help="leads for `khata demo` to generate (default: half the companies)")
     parser.add_argument("--seed", type=int, default=42)
     parser.add_argument("--duration", type=float, default=10,
                         help="seconds of measured load per endpoint and client count")

@@ -30,6 +30,7 @@ class DemoContext:
 
     seed: int = 42
     companies: int = 200
+    leads: int | None = None  # None: the prospecting step picks a share of `companies`
     batch_size: int = 5000
     made: dict = field(default_factory=dict)
     log: Callable[[str], None] = print
@@ -82,11 +83,12 @@ def demo_step(order: int):
     return register
 
 
-def build_demo(*, seed: int = 42, companies: int = 200, log: Callable[[str], None] = print,
-               batch_size: int = 5000) -> DemoContext:
+def build_demo(*, seed: int = 42, companies: int = 200, leads: int | None = None,
+               log: Callable[[str], None] = print, batch_size: int = 5000) -> DemoContext:
     """Run every app's demo steps in order, each in its own transaction."""
     autodiscover_modules("demo")
-    ctx = DemoContext(seed=seed, companies=companies, log=log, batch_size=batch_size)
+    ctx = DemoContext(seed=seed, companies=companies, leads=leads, log=log,
+                      batch_size=batch_size)
     for _order, name, step in sorted(_STEPS, key=lambda item: (item[0], item[1])):
         log(f"• {name.split('.')[1]}: {step.__doc__.strip().splitlines()[0]}")
         # Each step draws from its own seeded stream, so what one step skips (rows that

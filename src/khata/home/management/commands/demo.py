@@ -21,15 +21,19 @@ class Command(BaseCommand):
         parser.add_argument("--port", type=int, default=8000, help="port (default 8000)")
         parser.add_argument("--companies", type=int, default=200,
                             help="how many client companies to generate (default 200)")
+        parser.add_argument("--leads", type=int, default=None,
+                            help="how many leads to generate (default: half the companies)")
         parser.add_argument("--seed", type=int, default=42, help="random seed (default 42)")
         parser.add_argument("--no-serve", action="store_true",
                             help="only prepare the data; start neither worker nor server")
         parser.add_argument("--force", action="store_true",
                             help="add demo data even to a database that has real users")
 
-    def handle(self, *args, host, port, companies, seed, no_serve, force, **options):
+    def handle(self, *args, host, port, companies, leads, seed, no_serve, force, **options):
         if companies < 0:
             raise CommandError("--companies cannot be negative.")
+        if leads is not None and leads < 0:
+            raise CommandError("--leads cannot be negative.")
         self.stdout.write("Preparing the database…")
         call_command("migrate", interactive=False, verbosity=0)
         real_users = User.objects.exclude(email__in=[DEMO_HEAD, *DEMO_MANAGERS]).exclude(
@@ -44,7 +48,7 @@ class Command(BaseCommand):
             self._reset_demo_passwords()
         else:
             self.stdout.write(f"Generating demo data (seed {seed}, {companies:,} companies)…")
-            build_demo(seed=seed, companies=companies, log=self.stdout.write)
+            build_demo(seed=seed, companies=companies, leads=leads, log=self.stdout.write)
         self.stdout.write(self.style.SUCCESS("\nSign in with one of these accounts:"))
         self.stdout.write(
             f"  head of the company  {DEMO_HEAD:<24} password {DEMO_PASSWORDS['head']}")
