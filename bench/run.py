@@ -73,6 +73,15 @@ ENDPOINTS: list[Endpoint] = [
              user="head"),
     Endpoint("API: company search 'patel' (head)", "/api/v1/companies?q=patel", auth="token",
              user="head"),
+    # Fragments whose matches come late in the alphabet, or are very common ('ltd').
+    Endpoint("API: company search 'kumar' (head)", "/api/v1/companies?q=kumar", auth="token",
+             user="head"),
+    Endpoint("API: company search 'singh' (head)", "/api/v1/companies?q=singh", auth="token",
+             user="head"),
+    Endpoint("API: company search 'zimm' (head)", "/api/v1/companies?q=zimm", auth="token",
+             user="head"),
+    Endpoint("API: company search 'ltd' (head)", "/api/v1/companies?q=ltd", auth="token",
+             user="head"),
     Endpoint("API: company search 'mann' (manager)", "/api/v1/companies?q=mann", auth="token"),
     Endpoint("API: company search by e-mail (head)", "/api/v1/companies?q={email}",
              auth="token", user="head"),
@@ -93,7 +102,8 @@ ENDPOINTS: list[Endpoint] = [
              user="head"),
     Endpoint("page: company 1 (head)", "/companies/1/", auth="session", user="head"),
     Endpoint("page: change log (head)", "/audit/", auth="session", user="head"),
-    # Issue 5: prospecting (the demo makes companies ÷ 2 leads, six methods, three segments).
+    # Issue 5: prospecting (the demo makes companies ÷ 2 leads unless --leads, six methods,
+    # three segments).
     Endpoint("page: audience analysis (head)", "/analysis/", auth="session", user="head"),
     Endpoint("page: search methods (head)", "/search-methods/", auth="session", user="head"),
     Endpoint("API: search-method figures (head)", "/api/v1/search-methods/figures",
