@@ -17,6 +17,7 @@ from ninja.errors import ValidationError as NinjaValidationError
 from khata.audit.api import router as audit_router
 from khata.catalog.api import router as catalog_router
 from khata.clients.api import router as clients_router
+from khata.planning.api import router as planning_router
 from khata.prospecting.api import router as prospecting_router
 from khata.prospecting.api_fit import router as fit_router
 from khata.team.api import router as team_router
@@ -195,3 +196,4 @@ api.add_router("/", catalog_router)
 api.add_router("/", audit_router)
 api.add_router("/", prospecting_router)
 api.add_router("/", fit_router)
+api.add_router("/", planning_router)

@@ -74,6 +74,7 @@ INSTALLED_APPS = [
     "khata.clients",
     "khata.catalog",
     "khata.prospecting",
+    "khata.planning",
     "khata.audit",
     "khata.home",
 ]

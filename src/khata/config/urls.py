@@ -14,6 +14,7 @@ urlpatterns = [
     path("", include("khata.catalog.urls")),
     path("", include("khata.prospecting.urls")),
     path("", include("khata.prospecting.urls_fit")),
+    path("", include("khata.planning.urls")),
     path("f/", include("khata.prospecting.urls_public")),
     path("audit/", include("khata.audit.urls")),
     path("api/v1/", api.urls),

@@ -12,6 +12,7 @@ from django.utils.translation import gettext_lazy as _
 
 from khata.clients.selectors import AtLeast, companies_stale, count_capped, lifecycle_counts
 from khata.core.selectors import worker_state
+from khata.planning.selectors import meetings_today, tasks_due_today, tasks_overdue
 from khata.team.access import is_head
 from khata.team.selectors import changes_visible, managers_active, tokens_of
 
@@ -37,6 +38,20 @@ def shown(count: int) -> int | str:
 def today_sections(*, user) -> list[TodaySection]:
     """The blocks of the user's Today page, in the order a manager reads them."""
     sections = []
+    overdue = tasks_overdue(user=user)
+    sections.append(TodaySection(
+        key="overdue", title=_("Overdue tasks and plan steps"), rows=list(overdue[:20]),
+        count=shown(count_capped(overdue)),
+        empty=_("Nothing overdue — well done.")))
+    due_today = tasks_due_today(user=user)
+    sections.append(TodaySection(
+        key="due_today", title=_("Due today"), rows=list(due_today[:30]),
+        count=shown(count_capped(due_today)),
+        empty=_("Nothing else due today. Plan your next contacts from a company's page.")))
+    meetings = meetings_today(user=user)
+    sections.append(TodaySection(
+        key="meetings", title=_("Today's meetings"), rows=meetings, count=len(meetings),
+        empty=_("No meetings today.")))
     counts = lifecycle_counts(user=user)
     stale = companies_stale(user=user)
     sections.append(TodaySection(
