@@ -31,6 +31,7 @@ base; the caller converts amounts before building features.
 
 import json
 import math
+import warnings
 from collections.abc import Mapping, Sequence
 from dataclasses import asdict, dataclass, field, fields, replace
 from datetime import date
@@ -456,7 +457,8 @@ def train_matrix(
     fit_idx, rest = train_test_split(index, test_size=0.4, stratify=y, random_state=seed)
     cal_idx, test_idx = train_test_split(rest, test_size=0.5, stratify=y[rest], random_state=seed)
 
-    with np.errstate(all="ignore"):
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", RuntimeWarning)  # a column never known: median 0 below
         medians = np.nanmedian(x[fit_idx], axis=0)
     medians = np.where(np.isnan(medians), 0.0, medians)
     filled = np.where(np.isnan(x), medians, x)
