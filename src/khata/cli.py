@@ -17,6 +17,7 @@ COMMANDS = {
     "absence": "record who is away and who covers (absence add EMAIL --substitute EMAIL …)",
     "portfolio": "give companies to a manager, by id or filter (portfolio assign --to EMAIL …)",
     "token": "create, list or revoke API tokens (token create EMAIL)",
+    "plans": "contact plans: make the tasks of steps now due (plans advance), list them",
     "import": "import companies, contacts or products from CSV, XLSX or vCard",
     "export": "export companies or contacts to CSV or XLSX",
     "check": "check the configuration (check --deploy for production)",

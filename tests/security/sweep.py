@@ -167,6 +167,45 @@ def _segment(owner, marker):
         {"field": "city", "op": "in", "value": ["Pune"]}]}})
 
 
+def _activity(owner, marker):
+    from datetime import timedelta
+
+    from django.utils import timezone
+
+    from khata.planning.services import activity_log
+
+    company = _company(owner, f"{marker}-company")
+    return activity_log(by=owner, data={"kind": "meeting", "subject": marker,
+                                        "company": company, "status": "scheduled",
+                                        "starts_at": timezone.now() + timedelta(hours=1)})
+
+
+def _task(owner, marker):
+    from datetime import timedelta
+
+    from django.utils import timezone
+
+    from khata.planning.services import task_create
+
+    company = _company(owner, f"{marker}-company")
+    return task_create(by=owner, data={"title": marker, "company": company,
+                                       "due_at": timezone.now() + timedelta(hours=1)}).obj
+
+
+def _contact_plan(owner, marker):
+    from khata.planning.services import plan_create
+
+    return plan_create(by=owner, data={"name": marker, "steps": [
+        {"channel": "email"}, {"channel": "call", "delay_days": 2}]})
+
+
+def _enrolment(owner, marker):
+    from khata.planning.services import enrolment_create
+
+    plan = _contact_plan(owner, f"Plan {next(_serial)}")
+    return enrolment_create(by=owner, plan=plan, company=_company(owner, marker))
+
+
 KINDS: dict[str, Kind] = {
     "company": Kind(_company),
     "deleted_company": Kind(_deleted_company),
@@ -185,6 +224,10 @@ KINDS: dict[str, Kind] = {
     # (and the head) changes them.
     "search_method": Kind(_search_method, shared=True),
     "segment": Kind(_segment, shared=True),
+    "activity": Kind(_activity),
+    "task": Kind(_task),
+    "contact_plan": Kind(_contact_plan),
+    "enrolment": Kind(_enrolment),
 }
 
 
@@ -252,6 +295,23 @@ UI_RECORD_ROUTES: dict[str, dict[str, str]] = {
     "prospecting:segment_delete": {"pk": "segment"},
     "fit:company_fit": {"pk": "company"},
     "webform:embed": {"pk": "search_method"},
+    "planning:activity": {"pk": "activity"},
+    "planning:activity_edit": {"pk": "activity"},
+    "planning:activity_ics": {"pk": "activity"},
+    "planning:company_panel": {"pk": "company"},
+    "planning:activity_log": {"pk": "company"},
+    "planning:company_task_create": {"pk": "company"},
+    "planning:company_enrol": {"pk": "company"},
+    "planning:task": {"pk": "task"},
+    "planning:task_done": {"pk": "task"},
+    "planning:task_skip": {"pk": "task"},
+    "planning:task_snooze": {"pk": "task"},
+    "planning:plan": {"pk": "contact_plan"},
+    "planning:plan_edit": {"pk": "contact_plan"},
+    "planning:plan_enrol": {"pk": "contact_plan"},
+    "planning:enrolment_pause": {"pk": "enrolment"},
+    "planning:enrolment_resume": {"pk": "enrolment"},
+    "planning:enrolment_exit": {"pk": "enrolment"},
 }
 
 # Routes refused to every manager whatever the id (the head's work): a colleague gets 403 for
@@ -291,6 +351,21 @@ UI_DATA: dict[str, list[dict]] = {
                              {"ids": Ref("company"), "action": "export"}],
     "audit:imports": [{"kind": "contacts", "owner": Ref("user"),
                        "file": upload("sweep.csv", b"Name,Company\nRavi,Acme\n")}],
+    "planning:activity_edit": [{"kind": "call", "status": "done", "direction": "outbound",
+                                "subject": "Changed by the sweep"}],
+    "planning:activity_log": [{"kind": "call", "status": "done", "direction": "outbound",
+                               "subject": "Added by the sweep"}],
+    "planning:company_task_create": [{"title": "Added by the sweep", "priority": "normal",
+                                      "due_at": "2030-01-01T10:00"}],
+    "planning:company_enrol": [{"plan": Ref("contact_plan")}],
+    "planning:task": [{"title": "Changed by the sweep", "priority": "normal",
+                       "due_at": "2030-01-01T10:00"}],
+    "planning:task_snooze": [{"preset": "1w"}],
+    "planning:task_create": [{"title": "Added by the sweep", "priority": "normal",
+                              "due_at": "2030-01-01T10:00", "company": Ref("company")}],
+    "planning:plan_edit": [{"name": "Changed by the sweep", "step-1-channel": "call",
+                            "step-1-delay_days": "1"}],
+    "planning:plan_enrol": [{"company": Ref("company")}, {"segment": Ref("segment")}],
 }
 
 # Route name → what it lists. Every GET is checked: no colleague's record shows up.
@@ -326,6 +401,14 @@ UI_COLLECTIONS: dict[str, Listing] = {
     "prospecting:segment_create": Listing(),
     "prospecting:analysis": Listing(),
     "prospecting:fit_list": Listing(),
+    "planning:activities": Listing("activity"),
+    "planning:tasks": Listing("task"),
+    "planning:task_create": Listing(),
+    "planning:plans": Listing("contact_plan"),
+    "planning:plan_create": Listing(),
+    "planning:calendar": Listing(),
+    "planning:calendar_month": Listing(),
+    "planning:calendar_feed": Listing(),
 }
 
 # Route name (or a pattern with `*`) → why the sweep does not try it.
@@ -343,6 +426,9 @@ UI_EXEMPT: dict[str, str] = {
                     "the URL, only a signed form key (prospecting/tests/test_webform.py)",
     "webform:thanks": "the public form's thank-you page: shows no record, only the signed "
                       "form key (prospecting/tests/test_webform.py)",
+    "planning:feed_ics": "the calendar feed: no record id, the secret in the address is the "
+                         "credential; unknown and revoked secrets are 404 "
+                         "(planning/tests/test_views.py)",
 }
 
 
@@ -365,6 +451,10 @@ API_PARAM_KINDS: dict[str, str] = {
     "lead_id": "lead",
     "method_id": "search_method",
     "segment_id": "segment",
+    "activity_id": "activity",
+    "task_id": "task",
+    "plan_id": "contact_plan",
+    "enrolment_id": "enrolment",
 }
 
 # "METHOD /path" → {parameter: kind} where the name alone says the wrong thing.
@@ -403,9 +493,28 @@ API_BODIES: dict[str, dict] = {
     "PATCH /api/v1/segments/{segment_id}": {"name": "Changed by the sweep"},
     "POST /api/v1/leads": {"search_method": Ref("search_method"), "owner": Ref("user"),
                            "company_name": "Added by the sweep"},
+    "PATCH /api/v1/activities/{activity_id}": {"subject": "Changed by the sweep"},
+    "POST /api/v1/activities": {"kind": "call", "subject": "Added by the sweep",
+                                "company": Ref("company")},
+    "PATCH /api/v1/tasks/{task_id}": {"title": "Changed by the sweep"},
+    "POST /api/v1/tasks": {"title": "Added by the sweep", "due_at": "2030-01-01T09:00:00Z",
+                           "company": Ref("company")},
+    "POST /api/v1/tasks/{task_id}/snooze": {"preset": "1w"},
+    "PATCH /api/v1/plans/{plan_id}": {"name": "Changed by the sweep"},
+    "POST /api/v1/plans/{plan_id}/enrolments": {"company": Ref("company")},
+    "POST /api/v1/enrolments/{enrolment_id}/exit": {"reason": "manual"},
     "POST /api/v1/imports": {"multipart": True, "kind": "contacts", "owner": Ref("user"),
                              "file": upload("sweep.csv", b"Name,Company\nRavi,Acme\n")},
 }
+
+def _window() -> tuple[str, str]:
+    from datetime import UTC, datetime, timedelta
+
+    now = datetime.now(UTC)
+    return ((now - timedelta(days=1)).isoformat(), (now + timedelta(days=30)).isoformat())
+
+
+_WINDOW = _window()
 
 # "GET /path" without ids → what it lists (as UI_COLLECTIONS). A write without ids is covered
 # by a body in API_BODIES that names another record (a `Ref`), or exempted.
@@ -437,9 +546,23 @@ API_COLLECTIONS: dict[str, Listing] = {
     # Only companies the nightly run scored are listed (none in the sweep): the fit tests
     # prove a colleague's scored prospect stays out (prospecting/tests/test_fit_services.py).
     "GET /api/v1/fit/prospects": Listing(),
+    "GET /api/v1/activities": Listing("activity", queries=({}, {"company": Ref(
+        "activity", "company_id")})),
+    "GET /api/v1/tasks": Listing("task", queries=({}, {"mine": "true"},
+                                                  {"company": Ref("task", "company_id")})),
+    "GET /api/v1/plans": Listing("contact_plan"),
+    # Enrolments carry ids, not names: the ids in the queries name the owner's records.
+    "GET /api/v1/enrolments": Listing(queries=({}, {"plan": Ref("enrolment", "plan_id")},
+                                               {"company": Ref("enrolment", "company_id")})),
+    "GET /api/v1/calendar": Listing("task", queries=({"start": _WINDOW[0],
+                                                      "end": _WINDOW[1]},)),
+    "GET /api/v1/calendar/feed": Listing(),
 }
 
 API_EXEMPT: dict[str, str] = {
+    "POST /api/v1/plans": "adds a contact plan owned by the caller; its steps name no record",
+    "POST /api/v1/calendar/feed": "makes the caller's own feed address; names no record",
+    "DELETE /api/v1/calendar/feed": "revokes the caller's own feed address; names no record",
     # Not operations: the document, its docs page and the root.
     "api:openapi-json": "the OpenAPI document: public description, no record",
     "api:openapi-view": "the API docs page: no record",

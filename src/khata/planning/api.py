@@ -359,7 +359,7 @@ def task_snooze_api(request, task_id: int, payload: SnoozeIn):
 
 # ---------------------------------------------------------------- plans and enrolments
 
-@router.get("/plans", response=list[PlanOut], summary="Every contact plan, with its steps")
+@router.get("/plans", response=list[PlanOut], summary="My contact plans, with their steps")
 @paginate
 def plans(request):
     return plans_visible(user=request.auth_user)
@@ -455,13 +455,14 @@ def calendar(request, window: Query[CalendarQuery]):
     return {"activities": activities_found, "tasks": tasks_found}
 
 
-@router.get("/calendar/feed", response={200: FeedOut, 404: None},
-            summary="My calendar feed (without its secret), 404 when none")
+class FeedState(Schema):
+    feed: FeedOut | None
+
+
+@router.get("/calendar/feed", response=FeedState,
+            summary="My calendar feed (without its secret); null when none works")
 def feed_get(request):
-    feed = feed_of(user=request.auth_user)
-    if feed is None:
-        return Status(404, None)
-    return feed
+    return {"feed": feed_of(user=request.auth_user)}
 
 
 @router.post("/calendar/feed", response={201: FeedOut},

@@ -37,7 +37,7 @@ class Activity(TimeStampedModel):
         _("duration (minutes)"), default=30,
         validators=[MaxValueValidator(MAX_DURATION_MINUTES)])
     location = models.CharField(_("where"), max_length=200, blank=True)
-    company = models.ForeignKey("clients.Company", on_delete=models.PROTECT,
+    company = models.ForeignKey("clients.Company", on_delete=models.CASCADE,
                                 related_name="activities", verbose_name=_("company"))
     contact = models.ForeignKey("clients.Contact", null=True, blank=True,
                                 on_delete=models.SET_NULL, related_name="activities",
@@ -75,7 +75,7 @@ class Activity(TimeStampedModel):
 
 class ContactPlan(TimeStampedModel):
     """A reusable contact scheme (a cadence): ordered steps by e-mail, call, meeting or fax,
-    each some days after the one before. The team shares plans; their owner changes them."""
+    each some days after the one before. A manager's own, held by their substitute too."""
 
     name = models.CharField(_("name"), max_length=150)
     description = models.TextField(_("description"), blank=True)
@@ -83,9 +83,8 @@ class ContactPlan(TimeStampedModel):
                               related_name="contact_plans", verbose_name=_("owner"))
     is_active = models.BooleanField(_("in use"), default=True)
 
-    access_scope = "shared"
     access_owner_path = "owner"
-    access_shared_create = True
+    access_portfolio = True  # a substitute enrols the absent manager's companies with it
     access_handover_field = "owner"
 
     class Meta:
@@ -110,8 +109,8 @@ class PlanStep(models.Model):
     instructions = models.CharField(_("instructions"), max_length=500, blank=True)
     message_template = models.TextField(_("message template"), blank=True)
 
-    access_scope = "shared"
     access_owner_path = "plan__owner"
+    access_portfolio = True
 
     class Meta:
         ordering = ["plan", "order"]

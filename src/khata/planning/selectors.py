@@ -167,7 +167,7 @@ def feed_of(*, user) -> CalendarFeed | None:
 # ---------------------------------------------------------------- plans
 
 def plans_visible(*, user) -> QuerySet[ContactPlan]:
-    """Every contact plan (the team shares them), by name, with its steps."""
+    """Contact plans in reach (mine, a covered manager's), by name, with their steps."""
     return (visible_to(user, ContactPlan.objects.all()).select_related("owner")
             .prefetch_related("steps").order_by("name", "id"))
 

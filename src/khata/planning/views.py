@@ -66,7 +66,7 @@ from khata.planning.services import (
     task_update,
 )
 from khata.prospecting.models import Segment
-from khata.team.access import can, get_visible_or_404
+from khata.team.access import can, ensure, get_visible_or_404
 
 PAGE_SIZE = 50
 FEED_DAYS_BACK, FEED_DAYS_AHEAD = 60, 365
@@ -367,9 +367,7 @@ def plan_create_view(request):
 
 def plan_edit_view(request, pk: int):
     plan = get_visible_or_404(request.user, ContactPlan, pk)
-    if not can(request.user, "change", plan):
-        messages.error(request, _("Only the plan's owner (or the head) changes it."))
-        return redirect("planning:plan", pk=plan.pk)
+    ensure(request.user, "change", plan)  # readable to all when the head allows it
     return _builder(request, plan)
 
 
