@@ -38,16 +38,15 @@ def shown(count: int) -> int | str:
 def today_sections(*, user) -> list[TodaySection]:
     """The blocks of the user's Today page, in the order a manager reads them."""
     sections = []
-    overdue = tasks_overdue(user=user)
-    sections.append(TodaySection(
-        key="overdue", title=_("Overdue tasks and plan steps"), rows=list(overdue[:20]),
-        count=shown(count_capped(overdue)),
-        empty=_("Nothing overdue — well done.")))
-    due_today = tasks_due_today(user=user)
-    sections.append(TodaySection(
-        key="due_today", title=_("Due today"), rows=list(due_today[:30]),
-        count=shown(count_capped(due_today)),
-        empty=_("Nothing else due today. Plan your next contacts from a company's page.")))
+    for key, title, tasks, limit, empty in [
+        ("overdue", _("Overdue tasks and plan steps"), tasks_overdue(user=user), 20,
+         _("Nothing overdue — well done.")),
+        ("due_today", _("Due today"), tasks_due_today(user=user), 30,
+         _("Nothing else due today. Plan your next contacts from a company's page."))]:
+        rows = list(tasks[:limit + 1])  # a count query only when the list is cut short
+        sections.append(TodaySection(
+            key=key, title=title, rows=rows[:limit], empty=empty,
+            count=len(rows) if len(rows) <= limit else shown(count_capped(tasks))))
     meetings = meetings_today(user=user)
     sections.append(TodaySection(
         key="meetings", title=_("Today's meetings"), rows=meetings, count=len(meetings),
