@@ -747,7 +747,7 @@ class AdvanceResult:
 
 def _advance_one(enrolment_id: int, now: datetime, result: AdvanceResult) -> None:
     with transaction.atomic():
-        enrolment = (Enrolment.objects.select_for_update()
+        enrolment = (Enrolment.objects.select_for_update(of=("self",))
                      .select_related("company", "contact", "lead", "plan", "next_step")
                      .filter(pk=enrolment_id, status=EnrolmentStatus.ACTIVE,
                              next_due_at__lte=now).first())
