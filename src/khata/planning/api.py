@@ -10,6 +10,7 @@ from ninja import Field, Query, Router, Schema, Status
 from ninja.pagination import paginate
 
 from khata.clients.models import Company
+from khata.core.ids import RecordId
 from khata.planning.models import Activity, ContactPlan, Enrolment, Task
 from khata.planning.selectors import (
     ActivityFilters,
@@ -79,15 +80,15 @@ class ActivityOut(Schema):
 class ActivityIn(Schema):
     kind: str
     subject: str
-    company: int
+    company: RecordId
     status: str = "done"
     direction: str = "outbound"
     starts_at: datetime | None = Field(None, description="default: now (for a done activity)")
     duration_minutes: int = 30
     location: str = ""
-    contact: int | None = None
-    lead: int | None = None
-    contacts: list[int] = []
+    contact: RecordId | None = None
+    lead: RecordId | None = None
+    contacts: list[RecordId] = []
     colleagues: list[str] = Field([], description="colleagues' e-mails or ids")
     outcome: str = ""
     next_step: str = ""
@@ -101,8 +102,8 @@ class ActivityPatch(Schema):
     starts_at: datetime | None = None
     duration_minutes: int | None = None
     location: str | None = None
-    contact: int | None = None
-    contacts: list[int] | None = None
+    contact: RecordId | None = None
+    contacts: list[RecordId] | None = None
     colleagues: list[str] | None = None
     outcome: str | None = None
     next_step: str | None = None
@@ -111,7 +112,7 @@ class ActivityPatch(Schema):
 class ActivityQuery(Schema):
     kind: str = ""
     status: str = ""
-    company: int | None = Field(None, ge=1, le=2**62)
+    company: RecordId | None = None
 
 
 class TaskOut(Schema):
@@ -140,9 +141,9 @@ class TaskIn(Schema):
     due_at: datetime
     priority: str = "normal"
     assignee: str | None = Field(None, description="e-mail or id; default: you")
-    company: int | None = None
-    contact: int | None = None
-    lead: int | None = None
+    company: RecordId | None = None
+    contact: RecordId | None = None
+    lead: RecordId | None = None
     notes: str = ""
 
 
@@ -156,7 +157,7 @@ class TaskPatch(Schema):
 
 class TaskQuery(Schema):
     status: str = "open"
-    company: int | None = Field(None, ge=1, le=2**62)
+    company: RecordId | None = None
     mine: bool = False
 
 
@@ -238,10 +239,10 @@ class EnrolmentOut(Schema):
 
 
 class EnrolIn(Schema):
-    company: int | None = Field(None, description="one company …")
-    contact: int | None = None
-    lead: int | None = None
-    segment: int | None = Field(None, description="… or every company of a segment in "
+    company: RecordId | None = Field(None, description="one company …")
+    contact: RecordId | None = None
+    lead: RecordId | None = None
+    segment: RecordId | None = Field(None, description="… or every company of a segment in "
                                                   "your portfolio")
 
 
@@ -251,8 +252,8 @@ class EnrolSegmentOut(Schema):
 
 
 class EnrolmentQuery(Schema):
-    plan: int | None = Field(None, ge=1, le=2**62)
-    company: int | None = Field(None, ge=1, le=2**62)
+    plan: RecordId | None = None
+    company: RecordId | None = None
     status: str = ""
 
 

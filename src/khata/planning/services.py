@@ -18,6 +18,7 @@ from khata.clients.models import Company, Contact
 from khata.clients.validation import choice_cleaner, clean_fields, text_cleaner
 from khata.core.changelog import record_change, record_event, snapshot
 from khata.core.choices import ChangeAction
+from khata.core.ids import record_id
 from khata.planning.choices import (
     CONSENT_CHANNEL,
     ActivityKind,
@@ -81,8 +82,7 @@ def _minutes(value, _data):
 
 
 def _pk(value):
-    value = getattr(value, "pk", value)
-    return int(value) if str(value).isdigit() and len(str(value)) < 19 else None
+    return record_id(str(getattr(value, "pk", value)))
 
 
 def _company_cleaner(*, by: User, required: bool):
