@@ -288,6 +288,7 @@ UI_RECORD_ROUTES: dict[str, dict[str, str]] = {
     "prospecting:lead_qualify": {"pk": "lead"},
     "prospecting:lead_disqualify": {"pk": "lead"},
     "prospecting:lead_reopen": {"pk": "lead"},
+    "prospecting:lead_release": {"pk": "lead"},
     "prospecting:method_edit": {"pk": "search_method"},
     "prospecting:segment": {"pk": "segment"},
     "prospecting:segment_edit": {"pk": "segment"},

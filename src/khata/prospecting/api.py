@@ -22,6 +22,7 @@ from khata.prospecting.services import (
     lead_create,
     lead_disqualify,
     lead_qualify,
+    lead_release,
     lead_reopen,
     lead_update,
     search_method_create,
@@ -124,6 +125,7 @@ class LeadOut(Schema):
     contact: int | None = Field(None, alias="contact_id")
     created_at: datetime
     closed_at: datetime | None
+    held: bool
 
     @staticmethod
     def resolve_needs(obj) -> list[str]:
@@ -226,6 +228,7 @@ class LeadQuery(Schema):
     search_method: int | None = None
     owner: int | None = None
     flagged: bool = False
+    held: bool = False
 
 
 @router.get("/search-methods", response=list[MethodOut], summary="Every search method")
@@ -301,6 +304,13 @@ def lead_disqualify_api(request, lead_id: int, payload: DisqualifyIn):
 def lead_reopen_api(request, lead_id: int):
     lead = get_visible_or_404(request.auth_user, Lead, lead_id)
     return lead_reopen(by=request.auth_user, lead=lead)
+
+
+@router.post("/leads/{lead_id}/release", response=LeadOut,
+             summary="A lead held for review is genuine: work it as any other")
+def lead_release_api(request, lead_id: int):
+    lead = get_visible_or_404(request.auth_user, Lead, lead_id)
+    return lead_release(by=request.auth_user, lead=lead)
 
 
 @router.get("/disqualify-reasons", response=list[ReasonOut])

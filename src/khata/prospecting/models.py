@@ -111,6 +111,9 @@ class Lead(TimeStampedModel):
                                 on_delete=models.SET_NULL, related_name="+",
                                 verbose_name=_("contact"))
     closed_at = models.DateTimeField(_("qualified or dropped"), null=True, blank=True)
+    # A web-form lead sent during a burst of submissions: kept, but someone checks that it is
+    # genuine before working it (lead_release, or disqualify it as spam).
+    held = models.BooleanField(_("held for review"), default=False)
 
     access_owner_path = "owner"
     access_portfolio = True
@@ -125,6 +128,8 @@ class Lead(TimeStampedModel):
             models.Index(fields=["search_method", "status"], name="lead_method_status_idx"),
             models.Index(fields=["email"], name="lead_email_idx"),
             models.Index(fields=["domain"], name="lead_domain_idx"),
+            models.Index(fields=["owner", "-created_at"], condition=models.Q(held=True),
+                         name="lead_held_idx"),
         ]
 
     def __str__(self) -> str:

@@ -23,6 +23,7 @@ class LeadFilters:
     search_method: int | None = None
     owner: int | None = None
     flagged: bool = False  # only leads that look like an existing company
+    held: bool = False  # only open web-form leads held for review (sent during a burst)
 
 
 def leads_visible(*, user, filters: LeadFilters | None = None) -> QuerySet[Lead]:
@@ -39,6 +40,8 @@ def leads_visible(*, user, filters: LeadFilters | None = None) -> QuerySet[Lead]
         leads = leads.filter(search_method_id=filters.search_method)
     if filters.owner:
         leads = leads.filter(owner_id=filters.owner)
+    if filters.held:
+        leads = leads.filter(held=True, status__in=[LeadStatus.NEW, LeadStatus.WORKING])
     if filters.flagged:
         leads = leads.filter(matches_company__isnull=False, status__in=[
             LeadStatus.NEW, LeadStatus.WORKING])

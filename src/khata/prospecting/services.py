@@ -351,6 +351,20 @@ def lead_reopen(*, by: User, lead: Lead) -> Lead:
 
 
 @transaction.atomic
+def lead_release(*, by: User, lead: Lead) -> Lead:
+    """Confirm that a web-form lead held for review is genuine: it becomes an ordinary lead
+    (a spam one is disqualified instead)."""
+    ensure(by, "change", lead)
+    if not lead.held:
+        raise ValidationError({"held": [_("This lead is not held for review.")]})
+    before = snapshot(lead, ["held"])
+    lead.held = False
+    lead.save(update_fields=["held", "updated_at"])
+    record_change(actor=by, obj=lead, before=before)
+    return lead
+
+
+@transaction.atomic
 def disqualify_reason_create(*, by: User, name: str) -> DisqualifyReason:
     """Add a reason to the managed list (the head)."""
     name = " ".join((name or "").split())

@@ -11,6 +11,7 @@ urlpatterns = [
     path("leads/<int:pk>/qualify/", views.lead_qualify_view, name="lead_qualify"),
     path("leads/<int:pk>/disqualify/", views.lead_disqualify_view, name="lead_disqualify"),
     path("leads/<int:pk>/reopen/", views.lead_reopen_view, name="lead_reopen"),
+    path("leads/<int:pk>/release/", views.lead_release_view, name="lead_release"),
     path("search-methods/", views.method_list_view, name="methods"),
     path("search-methods/new/", views.method_create_view, name="method_create"),
     path("search-methods/<int:pk>/", views.method_edit_view, name="method_edit"),

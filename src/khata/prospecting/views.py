@@ -5,6 +5,7 @@ from django.contrib import messages
 from django.core.exceptions import ValidationError
 from django.http import HttpResponse
 from django.shortcuts import redirect, render
+from django.urls import reverse
 from django.utils.csp import CSP
 from django.utils.translation import gettext as _
 from django.views.decorators.csp import csp_override
@@ -45,6 +46,7 @@ from khata.prospecting.services import (
     lead_create,
     lead_disqualify,
     lead_qualify,
+    lead_release,
     lead_reopen,
     search_method_create,
     search_method_update,
@@ -65,7 +67,8 @@ def lead_list_view(request):
     filters = LeadFilters(q=request.GET.get("q", "").strip(),
                           status=request.GET.get("status", ""),
                           search_method=_int(request.GET.get("search_method")),
-                          flagged=request.GET.get("flagged") == "1")
+                          flagged=request.GET.get("flagged") == "1",
+                          held=request.GET.get("held") == "1")
     page = keyset_page(leads_visible(user=request.user, filters=filters),
                        keys=["-created_at", "-id"], cursor=request.GET.get("cursor"),
                        size=PAGE_SIZE)
@@ -151,6 +154,20 @@ def lead_reopen_view(request, pk: int):
     except ValidationError as exc:
         messages.error(request, error_sentence(exc))
     return redirect("prospecting:lead", pk=lead.pk)
+
+
+@require_POST
+def lead_release_view(request, pk: int):
+    """A held web-form lead is genuine: back to the held list, to check the next one."""
+    lead = get_visible_or_404(request.user, Lead, pk)
+    try:
+        lead_release(by=request.user, lead=lead)
+    except ValidationError as exc:
+        messages.error(request, error_sentence(exc))
+        return redirect("prospecting:lead", pk=lead.pk)
+    messages.success(request, _("%(name)s is released: work it as any other lead.")
+                     % {"name": lead.company_name})
+    return redirect(f"{reverse('prospecting:leads')}?held=1")
 
 
 def method_list_view(request):

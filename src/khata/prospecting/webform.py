@@ -257,10 +257,11 @@ def lead_from_web_form(*, method: SearchMethod, data: dict, ip: str | None = Non
                 _("Held for review: sent during a burst of web-form submissions. Check that "
                   "it is genuine before working it."), cleaned["notes"]]))
         log_message = _("Sent through the web form of “%(method)s”.") % {"method": method.name}
-    lead = Lead(search_method=method, owner=owner, status=LeadStatus.NEW, **cleaned)
+    lead = Lead(search_method=method, owner=owner, status=LeadStatus.NEW, held=held, **cleaned)
     lead.matches_company = company_lookalike(
         user=owner, name=lead.company_name, city=lead.city, domain=lead.domain, email=lead.email)
     lead.save()
     record_change(actor=None, obj=lead, fields=[f for f in LEAD_FIELDS if f in cleaned or f in {
-        "search_method", "owner", "status"}], message=log_message, ip_address=ip)
+        "search_method", "owner", "status"}] + (["held"] if held else []), message=log_message,
+        ip_address=ip)
     return lead

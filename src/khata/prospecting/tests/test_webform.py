@@ -320,6 +320,56 @@ def test_a_burst_on_one_form_holds_genuine_leads_for_review_instead_of_losing_th
     assert [lead.owner for lead in leads] == [other_manager, other_manager, manager, manager]
     assert [lead.notes.startswith("Held for review") for lead in leads] == [
         False, False, True, True]
+    assert [lead.held for lead in leads] == [False, False, True, True]
+
+
+def test_the_owner_finds_held_leads_and_releases_a_genuine_one(visitor, method, settings,
+                                                               manager, manager_client):
+    settings.KHATA_WEBFORM_LIMITS = {"method": (1, 4, 60)}
+    for n in range(3):
+        post(visitor, method, company_name=f"Burst {n}", ip=f"198.51.100.{n}")
+    held = Lead.objects.filter(held=True).order_by("id")
+    assert [lead.company_name for lead in held] == ["Burst 1", "Burst 2"]
+
+    listed = manager_client.get("/leads/?held=1")
+    assert "Burst 1" in listed.text and "Burst 2" in listed.text
+    assert "Burst 0" not in listed.text
+    assert "It is genuine: release it" in manager_client.get(f"/leads/{held[0].pk}/").text
+
+    answer = manager_client.post(f"/leads/{held[0].pk}/release/")
+
+    assert answer.status_code == 302 and answer["Location"] == "/leads/?held=1"
+    after = manager_client.get("/leads/?held=1").text
+    assert "Burst 1 is released" in after
+    assert f'href="/leads/{held[0].pk}/"' not in after and "Burst 2" in after
+    released = Lead.objects.get(company_name="Burst 1")
+    assert released.held is False
+    change = Change.objects.filter(object_id=str(released.pk)).latest("id")
+    assert change.actor == manager and change.changes == {"held": [True, False]}
+
+
+def test_releasing_is_refused_for_a_lead_that_is_not_held_and_for_a_colleague(
+        manager, other_manager, method, client):
+    from khata.prospecting.services import lead_create, lead_release
+    from khata.team.tests.api_client import bearer_api
+
+    lead = lead_create(by=manager, data={"search_method": method.pk, "company_name": "Calm"})
+    api = bearer_api(client, manager)
+    refused = api.post(f"/leads/{lead.pk}/release")
+    assert refused.status_code == 422
+    assert [error["field"] for error in refused.json()["errors"]] == ["held"]
+
+    Lead.objects.filter(pk=lead.pk).update(held=True)
+    assert bearer_api(client, other_manager).post(
+        f"/leads/{lead.pk}/release").status_code == 404
+    assert Lead.objects.get(pk=lead.pk).held is True
+
+    listed = bearer_api(client, manager).get("/leads?held=true").json()
+    assert [item["id"] for item in listed["items"]] == [lead.pk]
+    released = bearer_api(client, manager).post(f"/leads/{lead.pk}/release").json()
+    assert released["held"] is False
+    with pytest.raises(Exception, match="not held"):
+        lead_release(by=manager, lead=Lead.objects.get(pk=lead.pk))
 
 
 # ---------------------------------------------------------------- the embed code
