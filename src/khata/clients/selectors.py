@@ -379,6 +379,12 @@ def company_ids_with_need(need_id: int) -> QuerySet:
     return Company.needs.through.objects.filter(need_id=need_id).values("company_id")
 
 
+def company_ids_with_any_need(need_ids: list[int]) -> QuerySet:
+    """Ids of companies tagged with at least one of the needs (a subquery for segment rules:
+    a join would repeat a company once per matching need)."""
+    return Company.needs.through.objects.filter(need_id__in=need_ids).values("company_id")
+
+
 # Mail providers whose domain says nothing about the sender's company.
 PUBLIC_MAIL_DOMAINS = frozenset({
     "gmail.com", "googlemail.com", "yahoo.com", "yahoo.co.in", "hotmail.com", "outlook.com",

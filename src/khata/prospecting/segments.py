@@ -19,7 +19,7 @@ from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
 from khata.clients.choices import Lifecycle, RevenueBand, SizeTier
-from khata.clients.selectors import company_ids_with_need
+from khata.clients.selectors import company_ids_with_any_need, company_ids_with_need
 
 MAX_DEPTH = 3
 MAX_RULES = 50
@@ -178,10 +178,12 @@ def _rule_q(rule: dict, now) -> Q:
     if field.kind == "number":
         return Q(**{f"employees__{'exact' if op == 'eq' else op}": value})
     if field.kind == "need":
+        # Subqueries, never a join: no rule repeats a company, so member lists and counts
+        # need no DISTINCT (which made PostgreSQL de-duplicate every member of a segment).
         if op == "any":
-            return Q(needs__in=value)
+            return Q(pk__in=company_ids_with_any_need(value))
         if op == "none":
-            return ~Q(needs__in=value)
+            return ~Q(pk__in=company_ids_with_any_need(value))
         condition = Q()
         for need in value:  # every need: one subquery per need keeps rows single
             condition &= Q(pk__in=company_ids_with_need(need))

@@ -119,12 +119,12 @@ def segments_visible(*, user) -> QuerySet[Segment]:
 def segment_members(*, user, segment: Segment, filters: CompanyFilters | None = None):
     """The companies in the user's reach that meet the segment's rules."""
     return companies_visible(user=user, filters=filters).filter(
-        compile_rules(segment.rules)).distinct()
+        compile_rules(segment.rules))
 
 
 def rules_members(*, user, rules: dict):
     """The companies in reach meeting `rules` (validated), for a live count while editing."""
-    return companies_visible(user=user).filter(compile_rules(rules)).distinct()
+    return companies_visible(user=user).filter(compile_rules(rules))
 
 
 # ---------------------------------------------------------------- audience analysis

@@ -100,3 +100,19 @@ def test_saving_keeps_todays_member_count_once(manager):
     segment_save(by=manager, segment=segment, data={"description": "west coast"})
 
     assert list(segment.counts.values_list("count", flat=True)) == [2]
+
+
+def test_a_company_with_several_matching_needs_is_one_member(head, manager):
+    cloud = Need.objects.create(name="Cloud")
+    erp = Need.objects.create(name="ERP")
+    both = CompanyFactory(owner=manager, display_name="Both", region="Goa")
+    both.needs.set([cloud, erp])
+    CompanyFactory(owner=manager, display_name="Neither", region="Goa")
+    rules = validate_rules({"match": "any", "rules": [
+        {"field": "needs", "op": "any", "value": [cloud.pk, erp.pk]},
+        {"field": "region", "op": "in", "value": ["Kerala"]}]})
+
+    found = rules_members(user=head, rules=rules)
+
+    assert list(found.values_list("display_name", flat=True)) == ["Both"]
+    assert found.count() == 1
