@@ -2,7 +2,6 @@
 
 Each service is atomic, checks the access layer and records the change log."""
 
-import hashlib
 import secrets
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
@@ -45,7 +44,7 @@ from khata.prospecting.choices import LeadStatus
 from khata.prospecting.models import Lead, Segment
 from khata.team.access import can, ensure, ensure_active, may_act_for, visible_to
 from khata.team.models import User
-from khata.team.services import user_by_reference
+from khata.team.services import secret_digest, user_by_reference
 
 ACTIVITY_FIELDS = ["kind", "status", "direction", "subject", "starts_at", "duration_minutes",
                    "location", "company", "contact", "lead", "outcome", "next_step"]
@@ -818,10 +817,6 @@ def plans_advance(*, now: datetime | None = None, batch: int = 1000) -> AdvanceR
 FEED_PREFIX = "kcal"
 
 
-def _digest(raw: str) -> str:
-    return hashlib.sha256(raw.encode()).hexdigest()
-
-
 @transaction.atomic
 def calendar_feed_create(*, by: User) -> tuple[CalendarFeed, str]:
     """A new secret feed address for `by`'s calendar; an older one stops working. The secret
@@ -831,7 +826,7 @@ def calendar_feed_create(*, by: User) -> tuple[CalendarFeed, str]:
         calendar_feed_revoke(by=by, feed=old)
     prefix = secrets.token_hex(6)
     raw = f"{FEED_PREFIX}{prefix}{secrets.token_urlsafe(32)}"
-    feed = CalendarFeed.objects.create(user=by, prefix=prefix, digest=_digest(raw))
+    feed = CalendarFeed.objects.create(user=by, prefix=prefix, digest=secret_digest(raw))
     record_change(actor=by, obj=feed, fields=["prefix"])
     return feed, raw
 
@@ -853,7 +848,7 @@ def calendar_feed_user(raw: str) -> User | None:
     raw = (raw or "").strip()
     if not raw.startswith(FEED_PREFIX) or len(raw) > 120:
         return None
-    feed = CalendarFeed.objects.select_related("user").filter(digest=_digest(raw)).first()
+    feed = CalendarFeed.objects.select_related("user").filter(digest=secret_digest(raw)).first()
     if feed is None or feed.revoked_at is not None or not feed.user.is_active:
         return None
     now = timezone.now()

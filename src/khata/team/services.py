@@ -85,7 +85,8 @@ def user_set_password(*, by: User, user: User, password: str) -> User:
     return user
 
 
-def _digest(raw: str) -> str:
+def secret_digest(raw: str) -> str:
+    """What is kept of a secret (API token, calendar-feed address): its SHA-256, in hex."""
     return hashlib.sha256(raw.encode()).hexdigest()
 
 
@@ -104,7 +105,7 @@ def token_create(*, by: User, user: User, name: str,
     prefix = secrets.token_hex(6)
     raw = f"{TOKEN_PREFIX}_{prefix}_{secrets.token_urlsafe(32)}"
     token = ApiToken.objects.create(user=user, name=name[:100], prefix=prefix,
-                                    digest=_digest(raw), expires_at=expires_at)
+                                    digest=secret_digest(raw), expires_at=expires_at)
     record_change(actor=by, obj=token, fields=["name", "prefix", "expires_at"])
     return token, raw
 
@@ -126,7 +127,7 @@ def token_authenticate(raw: str) -> User | None:
     if len(parts) != 3 or parts[0] != TOKEN_PREFIX:
         return None
     token = (ApiToken.objects.select_related("user").filter(prefix=parts[1]).first())
-    if token is None or not hmac.compare_digest(token.digest, _digest(raw)):
+    if token is None or not hmac.compare_digest(token.digest, secret_digest(raw)):
         return None
     if not token.is_usable or not token.user.is_active:
         return None
