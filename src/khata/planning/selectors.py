@@ -135,6 +135,15 @@ def calendar_entries(*, user, start: datetime, end: datetime) -> tuple[list[Acti
     return activities, tasks
 
 
+FEED_DAYS_BACK, FEED_DAYS_AHEAD = 60, 365  # what a subscribed calendar app is sent
+
+
+def feed_entries(*, user, now: datetime) -> tuple[list[Activity], list[Task]]:
+    """What a user's calendar feed holds: the last two months and the coming year."""
+    return calendar_entries(user=user, start=now - timedelta(days=FEED_DAYS_BACK),
+                            end=now + timedelta(days=FEED_DAYS_AHEAD))
+
+
 def calendar_days(*, user, first_day, days: int, month: int | None = None
                   ) -> list[CalendarDay]:
     """Consecutive days from `first_day` (a date in the user's time zone) with their

@@ -37,8 +37,8 @@ from khata.planning.selectors import (
     activities_of_company,
     activities_visible,
     calendar_days,
-    calendar_entries,
     enrolments_visible,
+    feed_entries,
     feed_of,
     open_tasks_of_company,
     plan_figures,
@@ -69,7 +69,6 @@ from khata.prospecting.models import Segment
 from khata.team.access import can, ensure, get_visible_or_404
 
 PAGE_SIZE = 50
-FEED_DAYS_BACK, FEED_DAYS_AHEAD = 60, 365
 
 
 def _int(value) -> int | None:
@@ -529,9 +528,7 @@ def calendar_feed_ics_view(request, token: str):
         raise Http404(_("No such calendar feed."))
     now = timezone.now()
     with timezone.override(user.time_zone or timezone.get_default_timezone_name()):
-        activities, tasks = calendar_entries(user=user,
-                                             start=now - timedelta(days=FEED_DAYS_BACK),
-                                             end=now + timedelta(days=FEED_DAYS_AHEAD))
+        activities, tasks = feed_entries(user=user, now=now)
     body = feed_ics(name=_("Khata: %(name)s") % {"name": user}, activities=activities,
                     tasks=tasks, host=request.get_host().split(":")[0], now=now)
     response = HttpResponse(body, content_type="text/calendar; charset=utf-8")
