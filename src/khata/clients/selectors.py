@@ -1,6 +1,7 @@
 """Read-side questions about the client database, always through the access layer."""
 
 import re
+from collections.abc import Iterable
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 
@@ -10,7 +11,7 @@ from django.db.models.functions import Coalesce
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
-from khata.clients.choices import Lifecycle
+from khata.clients.choices import ConsentStatus, Lifecycle
 from khata.clients.models import (
     DEFAULT_FRESHNESS_DAYS,
     Company,
@@ -241,6 +242,39 @@ def current_consent(contact: Contact) -> dict[str, Consent]:
     for consent in sorted(contact.consents.all(), key=lambda item: (item.at, item.id)):
         latest[consent.channel] = consent
     return latest
+
+
+def channels_withdrawn_many(*, company_ids: Iterable[int] = (), contact_ids: Iterable[int] = ()
+                            ) -> tuple[dict[int, set[str]], dict[int, set[str]]]:
+    """Consent channels ("email", "phone", "fax") closed to us, for many records at once (the
+    plan job asks for a thousand in one go), in three queries at most whatever the count
+    (none for an empty list of ids). Per contact (asked for, or of a company asked
+    for): the channels whose latest consent event is a withdrawal. Per company: the channels
+    every contact of it withdrew. Records with nothing closed are left out of the answer."""
+    company_ids, contact_ids = list(company_ids), list(contact_ids)
+    members: dict[int, list[int]] = {}
+    for pk, company_id in (Contact.objects.filter(company_id__in=company_ids).order_by()
+                           .values_list("pk", "company_id")):
+        members.setdefault(company_id, []).append(pk)
+    latest: dict[int, dict[str, str]] = {}
+    for asked in (Q(contact__company_id__in=company_ids, contact__deleted_at__isnull=True),
+                  Q(contact_id__in=contact_ids)):
+        for contact_id, channel, status in (Consent.objects.filter(asked).order_by("at", "id")
+                                            .values_list("contact_id", "channel", "status")):
+            latest.setdefault(contact_id, {})[channel] = status
+    by_contact = {}
+    for contact_id, statuses in latest.items():
+        closed = {channel for channel, status in statuses.items()
+                  if status == ConsentStatus.WITHDRAWN}
+        if closed:
+            by_contact[contact_id] = closed
+    by_company = {}
+    for company_id, contacts in members.items():
+        closed = set.intersection(*(by_contact.get(contact_id, set())
+                                    for contact_id in contacts))
+        if closed:
+            by_company[company_id] = closed
+    return by_company, by_contact
 
 
 def industries() -> QuerySet[Industry]:

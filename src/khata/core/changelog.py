@@ -68,6 +68,12 @@ def snapshot(obj: models.Model, fields: Iterable[str]) -> dict[str, Any]:
     return {name: _field_value(obj, name) for name in fields}
 
 
+def changes_since(obj: models.Model, before: dict[str, Any]) -> dict[str, list]:
+    """`{field: [old, new]}` for each field of the `before` snapshot whose value moved."""
+    after = snapshot(obj, before.keys())
+    return {name: [old, after[name]] for name, old in before.items() if after[name] != old}
+
+
 def record_change(
     *,
     actor,
@@ -94,10 +100,7 @@ def record_change(
         changes = {name: [None, _field_value(obj, name)] for name in names}
     else:
         action = action or ChangeAction.UPDATE
-        after = snapshot(obj, (before or {}).keys())
-        changes = {
-            name: [old, after[name]] for name, old in (before or {}).items() if after[name] != old
-        }
+        changes = changes_since(obj, before or {})
     changes.update({name: values for name, values in (extra or {}).items()
                     if values[0] != values[1]})
     if action == ChangeAction.UPDATE and not changes:
@@ -130,25 +133,40 @@ def record_event(*, actor, action: str, obj: models.Model | None = None, message
     )
 
 
+def record_changes(*, actor, entries: Iterable[tuple[models.Model, str, dict[str, list]]],
+                   message: str = "", batch_size: int = 1000) -> int:
+    """Many change-log entries in batches of `batch_size` inserts (a hand-over moves thousands
+    of companies, the plan job advances thousands of enrolments): each entry is
+    `(obj, action, changes)`, with `changes` as `{field: [old, new]}`. An update entry with no
+    changes is left out. Returns how many were written."""
+    entries_out, count = [], 0
+    content_types: dict[type, ContentType] = {}
+    on_behalf: dict[type, int | None] = {}
+    for obj, action, changes in entries:
+        if action == ChangeAction.UPDATE and not changes:
+            continue
+        model = type(obj)
+        if model not in content_types:
+            content_types[model] = ContentType.objects.get_for_model(obj,
+                                                                     for_concrete_model=False)
+            on_behalf[model] = _on_behalf_id(actor, obj, None)
+        entries_out.append(Change(
+            actor=actor if getattr(actor, "pk", None) else None,
+            on_behalf_of_id=on_behalf[model], action=action,
+            content_type=content_types[model], object_id=str(obj.pk),
+            object_repr=str(obj)[:200], changes=changes, message=message[:300]))
+        if len(entries_out) >= batch_size:
+            Change.objects.bulk_create(entries_out)
+            count += len(entries_out)
+            entries_out = []
+    Change.objects.bulk_create(entries_out)
+    return count + len(entries_out)
+
+
 def record_moves(*, actor, objects: Iterable[models.Model], field: str, old, new,
                  message: str = "", batch_size: int = 1000) -> int:
     """One "updated" entry per record whose `field` moved from `old` to `new`, written in
     batches (a hand-over moves thousands of companies in one go); returns how many."""
-    on_behalf_id = None
-    entries, count = [], 0
-    content_type = None
-    for obj in objects:
-        if content_type is None:
-            content_type = ContentType.objects.get_for_model(obj, for_concrete_model=False)
-            on_behalf_id = _on_behalf_id(actor, obj, None)
-        entries.append(Change(
-            actor=actor if getattr(actor, "pk", None) else None, on_behalf_of_id=on_behalf_id,
-            action=ChangeAction.UPDATE, content_type=content_type, object_id=str(obj.pk),
-            object_repr=str(obj)[:200], changes={field: [json_value(old), json_value(new)]},
-            message=message[:300]))
-        if len(entries) >= batch_size:
-            Change.objects.bulk_create(entries)
-            count += len(entries)
-            entries = []
-    Change.objects.bulk_create(entries)
-    return count + len(entries)
+    change = {field: [json_value(old), json_value(new)]}
+    return record_changes(actor=actor, message=message, batch_size=batch_size,
+                          entries=((obj, ChangeAction.UPDATE, change) for obj in objects))

@@ -6,8 +6,8 @@ from datetime import datetime, timedelta
 from django.db.models import Count, Q, QuerySet
 from django.utils import timezone
 
-from khata.clients.choices import ConsentStatus
-from khata.clients.models import Company, Consent, Contact
+from khata.clients.models import Company, Contact
+from khata.clients.selectors import channels_withdrawn_many
 from khata.planning.choices import ActivityKind, EnrolmentStatus, TaskStatus
 from khata.planning.models import Activity, CalendarFeed, ContactPlan, Enrolment, Task
 from khata.prospecting.models import Segment
@@ -272,21 +272,9 @@ def segments_for_enrolment(*, user) -> QuerySet[Segment]:
 def channels_withdrawn(*, company: Company, contact: Contact | None = None) -> set[str]:
     """Consent channels ("email", "phone", "fax") closed to us: for a contact, those whose
     latest consent event is a withdrawal; for a company, those every contact withdrew."""
-    contacts = ([contact.pk] if contact is not None else
-                list(Contact.objects.filter(company_id=company.pk).values_list("pk", flat=True)))
-    if not contacts:
-        return set()
-    latest: dict[tuple[int, str], str] = {}
-    for contact_id, channel, status in (Consent.objects.filter(contact_id__in=contacts)
-                                        .order_by("at", "id")
-                                        .values_list("contact_id", "channel", "status")):
-        latest[(contact_id, channel)] = status
-    closed = set()
-    for channel in {channel for _contact, channel in latest}:
-        if all(latest.get((contact_id, channel)) == ConsentStatus.WITHDRAWN
-               for contact_id in contacts):
-            closed.add(channel)
-    return closed
+    if contact is not None:
+        return channels_withdrawn_many(contact_ids=[contact.pk])[1].get(contact.pk, set())
+    return channels_withdrawn_many(company_ids=[company.pk])[0].get(company.pk, set())
 
 
 def open_tasks_of_company(*, user, company: Company, limit: int = 20) -> list[Task]:
