@@ -39,9 +39,9 @@ def today_sections(*, user) -> list[TodaySection]:
     """The blocks of the user's Today page, in the order a manager reads them."""
     sections = []
     for key, title, tasks, limit, empty in [
-        ("overdue", _("Overdue tasks and plan steps"), tasks_overdue(user=user), 20,
+        ("overdue", _("Overdue tasks and plan steps"), tasks_overdue(user=user), 15,
          _("Nothing overdue — well done.")),
-        ("due_today", _("Due today"), tasks_due_today(user=user), 30,
+        ("due_today", _("Due today"), tasks_due_today(user=user), 20,
          _("Nothing else due today. Plan your next contacts from a company's page."))]:
         rows = list(tasks[:limit + 1])  # a count query only when the list is cut short
         sections.append(TodaySection(

@@ -2,6 +2,8 @@
 
 from datetime import timedelta
 
+from django.db import connection
+from django.test.utils import CaptureQueriesContext
 from django.utils import timezone
 
 from khata.core.models import WorkerHeartbeat
@@ -77,3 +79,33 @@ def test_today_lists_my_stale_records_and_portfolio(manager_client, manager, oth
 
     assert "Old Mine" in page and "Old Theirs" not in page
     assert "freshness=stale" in page
+
+
+def _busy_day(manager, *, tasks: int, meetings: int) -> None:
+    from khata.clients.tests.factories import CompanyFactory
+    from khata.planning.tests.factories import ActivityFactory, TaskFactory
+
+    now = timezone.now()
+    companies = [CompanyFactory(owner=manager) for _n in range(5)]
+    for n in range(tasks):
+        TaskFactory(assignee=manager, company=companies[n % 5],
+                    due_at=now - timedelta(days=2 + n % 3) if n % 2 else now)
+    for n in range(meetings):
+        ActivityFactory(company=companies[n % 5], kind="meeting", status="scheduled",
+                        starts_at=now)
+
+
+def test_today_runs_as_many_queries_for_a_busier_manager(manager_client, manager,
+                                                         django_assert_num_queries):
+    _busy_day(manager, tasks=60, meetings=2)
+    with CaptureQueriesContext(connection) as busy:
+        manager_client.get("/")
+    _busy_day(manager, tasks=120, meetings=8)
+
+    with django_assert_num_queries(len(busy)):
+        page = manager_client.get("/").text
+
+    # Bounded sections: the first 15 overdue and 20 due today, with the full count.
+    assert len(busy) <= 17
+    assert page.count('data-testid="task-row"') == 15 + 20
+    assert page.count('data-testid="snooze-preset"') == 35

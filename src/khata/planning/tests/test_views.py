@@ -94,6 +94,27 @@ def test_plain_post_fallback_redirects_back(manager_client, manager):
     assert task.due_at > timezone.now()
 
 
+def test_snooze_offers_an_hour_tomorrow_next_week_or_a_time_of_my_choice(manager_client,
+                                                                          manager):
+    week, chosen = (TaskFactory(assignee=manager, due_at=timezone.now()) for _n in range(2))
+    when = (timezone.localtime() + timedelta(days=3)).replace(hour=15, minute=30, second=0,
+                                                              microsecond=0)
+
+    today = manager_client.get("/").text
+    manager_client.post(f"/tasks/{week.pk}/snooze/", {"preset": "1w", "until": ""},
+                        headers={"HX-Request": "true"})
+    manager_client.post(f"/tasks/{chosen.pk}/snooze/", {
+        "preset": "tomorrow", "until": when.strftime("%Y-%m-%dT%H:%M")},
+        headers={"HX-Request": "true"})
+
+    assert all(f'value="{preset}"' in today for preset in ("1h", "tomorrow", "1w"))
+    assert 'type="datetime-local" name="until"' in today
+    week.refresh_from_db()
+    chosen.refresh_from_db()
+    assert week.due_at > timezone.now() + timedelta(days=6)
+    assert chosen.due_at == when and chosen.snoozed_count == 1
+
+
 def test_a_task_due_in_the_past_warns_on_creation(manager_client, manager):
     response = manager_client.post("/tasks/new/", {
         "title": "Call back", "priority": "normal",
