@@ -1,8 +1,10 @@
-"""Extra panels on a company's page that apps above the client database provide (the fit
-score and product match from prospecting; later reliability, deals…). The company page loads
-each by htmx from the app's own URL, so clients never imports those apps: they register their
-panel here when Django starts (their AppConfig.ready)."""
+"""What apps above the client database add to it without clients importing them: panels on
+a company's or a contact's page (the fit score and product match from prospecting, quick-log
+and plans from planning; later reliability, deals…), loaded by htmx from the app's own URL,
+and steps a company merge runs before it moves the related records. Each app registers here
+when Django starts (its AppConfig.ready)."""
 
+from collections.abc import Callable
 from dataclasses import dataclass
 
 
@@ -22,3 +24,33 @@ def register_company_panel(panel: CompanyPanel) -> None:
     """Add a panel once (ready() may run twice in tests)."""
     if panel not in COMPANY_PANELS:
         COMPANY_PANELS.append(panel)
+
+
+@dataclass(frozen=True)
+class ContactPanel:
+    """A fragment shown on a contact's page: a stable key and the URL name that renders it
+    (it takes the contact's `pk`)."""
+
+    key: str
+    url_name: str
+
+
+CONTACT_PANELS: list[ContactPanel] = []
+
+
+def register_contact_panel(panel: ContactPanel) -> None:
+    """Add a contact panel once."""
+    if panel not in CONTACT_PANELS:
+        CONTACT_PANELS.append(panel)
+
+
+# Called as hook(by=user, survivor=company, other=company) inside the merge's transaction,
+# before `other`'s records move: an app whose records may not simply move (planning: one
+# running enrolment per plan and company) settles them first, and records what it did.
+MERGE_HOOKS: list[Callable] = []
+
+
+def register_merge_hook(hook: Callable) -> None:
+    """Add a step to every company merge once."""
+    if hook not in MERGE_HOOKS:
+        MERGE_HOOKS.append(hook)

@@ -20,6 +20,7 @@ from khata.clients.choices import (
     TaxScheme,
 )
 from khata.clients.models import Company, Consent, Contact, Industry, Need
+from khata.clients.panels import MERGE_HOOKS
 from khata.clients.validation import (
     choice_cleaner,
     clean_fields,
@@ -436,6 +437,8 @@ def company_merge(*, by: User, survivor: Company, other: Company,
     moved, log = {}, []
     message = _("moved from %(other)s to %(name)s (merge)") % {
         "other": other.display_name, "name": survivor.display_name}
+    for hook in MERGE_HOOKS:
+        hook(by=by, survivor=survivor, other=other)
     for relation in _related_foreign_keys():
         model, field_name = relation.related_model, relation.field.name
         manager = getattr(model, "all_objects", model._default_manager)

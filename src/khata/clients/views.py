@@ -15,7 +15,7 @@ from khata.clients.exporting import companies_export, companies_export_rows, com
 from khata.clients.filters import company_filters_from
 from khata.clients.forms import AddressForm, CompanyForm, ConsentForm, ContactForm
 from khata.clients.models import Address, Company, Contact, Merge, SavedView
-from khata.clients.panels import COMPANY_PANELS
+from khata.clients.panels import COMPANY_PANELS, CONTACT_PANELS
 from khata.clients.selectors import (
     COMPANY_SORTS,
     companies_visible,
@@ -232,7 +232,8 @@ def contact_edit_view(request, pk: int):
     status = 422 if request.method == "POST" else 200
     return render(request, "clients/contact_form.html", {
         "form": form, "company": contact.company, "contact": contact,
-        "consent_form": ConsentForm(), "changes": changes_for_object(contact)}, status=status)
+        "consent_form": ConsentForm(), "changes": changes_for_object(contact),
+        "panels": CONTACT_PANELS}, status=status)
 
 
 @require_POST

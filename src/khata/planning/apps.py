@@ -7,6 +7,15 @@ class PlanningConfig(AppConfig):
     verbose_name = "Planning"
 
     def ready(self) -> None:
-        from khata.clients.panels import CompanyPanel, register_company_panel
+        from khata.clients.panels import (
+            CompanyPanel,
+            ContactPanel,
+            register_company_panel,
+            register_contact_panel,
+            register_merge_hook,
+        )
+        from khata.planning.services import enrolments_settle_merge
 
         register_company_panel(CompanyPanel("planning", "planning:company_panel"))
+        register_contact_panel(ContactPanel("planning", "planning:contact_panel"))
+        register_merge_hook(enrolments_settle_merge)

@@ -67,6 +67,7 @@ class ExitReason(models.TextChoices):
     OPTED_OUT = "opted_out", _("Opted out of the step's channel")
     BLOCKED = "blocked", _("Company blocked")
     MANUAL = "manual", _("Taken out by hand")
+    MERGED = "merged", _("Company merged into one already in the plan")
 
 
 # The consent channel (clients.choices.Channel) each plan channel needs; others need none.

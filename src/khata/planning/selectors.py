@@ -44,6 +44,14 @@ def activities_of_company(*, user, company: Company, limit: int = 20) -> list[Ac
                 [:limit])
 
 
+def activities_of_contact(*, user, contact: Contact, limit: int = 20) -> list[Activity]:
+    """The latest activities with a contact, as the contact or a participant (their page)."""
+    taken_part = Activity.contacts.through.objects.filter(contact_id=contact.pk).values(
+        "activity_id")
+    return list(activities_visible(user=user).filter(
+        Q(contact_id=contact.pk) | Q(pk__in=taken_part))[:limit])
+
+
 @dataclass
 class TaskFilters:
     """What the task list is narrowed to."""

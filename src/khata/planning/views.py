@@ -16,7 +16,7 @@ from django.utils.translation import ngettext
 from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_GET, require_POST
 
-from khata.clients.models import Company
+from khata.clients.models import Company, Contact
 from khata.core.forms import apply_errors, error_sentence
 from khata.core.lists import keyset_page
 from khata.core.selectors import changes_for_object
@@ -35,6 +35,7 @@ from khata.planning.selectors import (
     ActivityFilters,
     TaskFilters,
     activities_of_company,
+    activities_of_contact,
     activities_visible,
     calendar_days,
     enrolments_visible,
@@ -215,6 +216,46 @@ def company_task_create_view(request, pk: int):
     messages.error(request, " ".join(f"{name}: {' '.join(errs)}"
                                      for name, errs in form.errors.items()))
     return redirect("clients:company", pk=company.pk)
+
+
+def _contact_panel(request, contact, *, form=None, status=200):
+    return render(request, "planning/partials/contact_panel.html", {
+        "contact": contact,
+        "editable": can(request.user, "change", contact.company),
+        "form": form or ActivityForm(contacts=[contact], initial={"contact": contact.pk}),
+        "activities": activities_of_contact(user=request.user, contact=contact),
+    }, status=status)
+
+
+@require_GET
+def contact_panel_view(request, pk: int):
+    """The contact page's planning panel: quick-log with this contact, their activities."""
+    contact = get_visible_or_404(request.user, Contact.objects.select_related("company"), pk)
+    return _contact_panel(request, contact)
+
+
+@require_POST
+def contact_activity_log_view(request, pk: int):
+    """Quick-log an activity with a contact from their page (htmx; a plain POST works too)."""
+    contact = get_visible_or_404(request.user, Contact.objects.select_related("company"), pk)
+    form = ActivityForm(request.POST, contacts=[contact])
+    if form.is_valid():
+        try:
+            activity = activity_log(by=request.user, data={
+                **form.service_data(), "company": contact.company, "contact": contact,
+                "contacts": [contact]})
+        except ValidationError as exc:
+            apply_errors(form, exc)
+        else:
+            if request.htmx:
+                return _contact_panel(request, contact)
+            messages.success(request, _("Logged: %(activity)s.") % {"activity": activity})
+            return redirect("clients:contact_edit", pk=contact.pk)
+    if request.htmx:
+        return _contact_panel(request, contact, form=form)
+    messages.error(request, " ".join(f"{name}: {' '.join(errs)}"
+                                     for name, errs in form.errors.items()))
+    return redirect("clients:contact_edit", pk=contact.pk)
 
 
 # ---------------------------------------------------------------- tasks

@@ -316,3 +316,24 @@ def enrolment_exit(*, by: User | None, enrolment: Enrolment,
     record_change(actor=by, obj=enrolment, before=before)
     return enrolment
 
+
+
+def enrolments_settle_merge(*, by: User, survivor: Company, other: Company) -> int:
+    """Before a company merge moves `other`'s enrolments to `survivor`: a plan both run (or
+    hold paused) keeps the survivor's enrolment, and `other`'s is exited (a company runs a
+    plan once). Runs inside the merge's transaction; returns how many were exited."""
+    running = [EnrolmentStatus.ACTIVE, EnrolmentStatus.PAUSED]
+    plans = Enrolment.objects.filter(company=survivor, status__in=running).values("plan_id")
+    clashing = list(Enrolment.objects.filter(company=other, status__in=running,
+                                             plan_id__in=plans))
+    for enrolment in clashing:
+        before = snapshot(enrolment, ["status", "exit_reason", "next_step", "next_due_at",
+                                      "ended_at"])
+        enrolment.status, enrolment.exit_reason = EnrolmentStatus.EXITED, ExitReason.MERGED
+        enrolment.next_step, enrolment.next_due_at = None, None
+        enrolment.ended_at = timezone.now()
+        enrolment.save()
+        record_change(actor=by, obj=enrolment, before=before,
+                      message=_("merged into %(name)s, already in this plan")
+                      % {"name": survivor.display_name})
+    return len(clashing)

@@ -6,7 +6,7 @@ import pytest
 from django.core.exceptions import ValidationError
 from django.utils import timezone
 
-from khata.clients.services import consent_record
+from khata.clients.services import company_merge, consent_record
 from khata.clients.tests.factories import CompanyFactory, ContactFactory
 from khata.core.selectors import last_change
 from khata.planning.choices import EnrolmentStatus, ExitReason, TaskStatus
@@ -250,3 +250,21 @@ def test_pause_and_resume(manager):
 
     assert enrolment.status == EnrolmentStatus.ACTIVE
     assert enrolment.exit_reason == "" and ExitReason.MANUAL == "manual"
+
+
+def test_merging_two_companies_in_the_same_plan_exits_the_merged_ones_enrolment(manager):
+    survivor, other = CompanyFactory(owner=manager), CompanyFactory(owner=manager)
+    plan = plan_create(by=manager, data={"name": "P", "steps": FOUR_STEPS})
+    elsewhere = plan_create(by=manager, data={"name": "Other plan", "steps": FOUR_STEPS})
+    kept = enrolment_create(by=manager, plan=plan, company=survivor)
+    doubled = enrolment_create(by=manager, plan=plan, company=other)
+    moved = enrolment_create(by=manager, plan=elsewhere, company=other)
+
+    company_merge(by=manager, survivor=survivor, other=other)
+
+    for enrolment in (kept, doubled, moved):
+        enrolment.refresh_from_db()
+    assert kept.status == EnrolmentStatus.ACTIVE and kept.company == survivor
+    assert (doubled.status, doubled.exit_reason) == (EnrolmentStatus.EXITED, ExitReason.MERGED)
+    assert doubled.company == survivor and doubled.next_step is None
+    assert moved.status == EnrolmentStatus.ACTIVE and moved.company == survivor

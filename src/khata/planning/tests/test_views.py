@@ -6,7 +6,7 @@ from datetime import timedelta
 from django.utils import timezone
 from icalendar import Calendar
 
-from khata.clients.tests.factories import CompanyFactory
+from khata.clients.tests.factories import CompanyFactory, ContactFactory
 from khata.planning.models import Activity, CalendarFeed, ContactPlan, Task
 from khata.planning.services import (
     activity_log,
@@ -41,6 +41,32 @@ def test_quick_log_errors_name_the_field_and_write_nothing(manager_client, manag
 
     assert response.status_code == 200 and "is-invalid" in response.text
     assert not Activity.objects.exists()
+
+
+def test_quick_log_from_a_contact_page(manager_client, manager):
+    contact = ContactFactory(company=CompanyFactory(owner=manager))
+
+    page = manager_client.get(f"/contacts/{contact.pk}/edit/")
+    panel = manager_client.get(f"/contacts/{contact.pk}/planning/")
+    response = manager_client.post(f"/contacts/{contact.pk}/activities/new/", {
+        "kind": "call", "status": "done", "direction": "inbound", "subject": "Called back",
+        "duration_minutes": "10"}, headers={"HX-Request": "true"})
+
+    assert f"/contacts/{contact.pk}/planning/" in page.text
+    assert 'data-testid="contact-quick-log"' in panel.text
+    activity = Activity.objects.get()
+    assert (activity.company, activity.contact) == (contact.company, contact)
+    assert list(activity.contacts.all()) == [contact]
+    assert response.status_code == 200 and "Called back" in response.text
+
+
+def test_a_colleagues_contact_page_offers_no_quick_log(manager_client, other_manager):
+    contact = ContactFactory(company=CompanyFactory(owner=other_manager))
+
+    response = manager_client.post(f"/contacts/{contact.pk}/activities/new/", {
+        "kind": "call", "status": "done", "direction": "outbound", "subject": "Sneaky"})
+
+    assert response.status_code == 404 and not Activity.objects.exists()
 
 
 def test_the_company_page_lists_the_planning_panel(manager_client, manager):
