@@ -10,7 +10,8 @@ from khata.clients.models import Company, Contact
 from khata.clients.selectors import channels_withdrawn_many
 from khata.planning.choices import ActivityKind, EnrolmentStatus, TaskStatus
 from khata.planning.models import Activity, CalendarFeed, ContactPlan, Enrolment, Task
-from khata.prospecting.models import Segment
+from khata.prospecting.choices import LeadStatus
+from khata.prospecting.models import Lead, Segment
 from khata.prospecting.selectors import segment_members
 from khata.team.access import reach, visible_to
 
@@ -50,6 +51,14 @@ def activities_of_contact(*, user, contact: Contact, limit: int = 20) -> list[Ac
         "activity_id")
     return list(activities_visible(user=user).filter(
         Q(contact_id=contact.pk) | Q(pk__in=taken_part))[:limit])
+
+
+def leads_of_company(*, user, company: Company, limit: int = 20) -> list[Lead]:
+    """Open leads about a company (qualified into it, or matched to it at intake) that the
+    user may see: what an enrolment can name as the lead it came from."""
+    return list(visible_to(user, Lead.objects.filter(
+        Q(company_id=company.pk) | Q(matches_company_id=company.pk)))
+        .exclude(status=LeadStatus.DISQUALIFIED).order_by("-created_at", "-id")[:limit])
 
 
 @dataclass

@@ -41,6 +41,7 @@ from khata.planning.selectors import (
     enrolments_visible,
     feed_entries,
     feed_of,
+    leads_of_company,
     open_tasks_of_company,
     plan_figures,
     plans_visible,
@@ -66,7 +67,7 @@ from khata.planning.services import (
     task_snooze,
     task_update,
 )
-from khata.prospecting.models import Segment
+from khata.prospecting.models import Lead, Segment
 from khata.team.access import can, ensure, get_visible_or_404
 
 PAGE_SIZE = 50
@@ -160,6 +161,7 @@ def _panel(request, company, *, form=None, task_form=None, status=200):
         "tasks": open_tasks_of_company(user=request.user, company=company),
         "enrolments": list(enrolments_visible(user=request.user, company=company.pk)[:10]),
         "plans": plans_visible(user=request.user).filter(is_active=True),
+        "leads": leads_of_company(user=request.user, company=company),
     }, status=status)
 
 
@@ -453,11 +455,14 @@ def plan_enrol_view(request, pk: int):
 
 @require_POST
 def company_enrol_view(request, pk: int):
-    """Enrol the company in a plan from its page."""
+    """Enrol the company in a plan from its page, optionally as the lead it came from (the
+    plan then exits when that lead is disqualified)."""
     company = get_visible_or_404(request.user, Company, pk)
     plan = get_visible_or_404(request.user, ContactPlan, _int(request.POST.get("plan")))
+    lead = (get_visible_or_404(request.user, Lead, _int(request.POST["lead"]))
+            if request.POST.get("lead") else None)
     try:
-        enrolment = enrolment_create(by=request.user, plan=plan, company=company)
+        enrolment = enrolment_create(by=request.user, plan=plan, company=company, lead=lead)
     except ValidationError as exc:
         messages.error(request, error_sentence(exc))
     else:

@@ -7,7 +7,7 @@ from django.utils import timezone
 from icalendar import Calendar
 
 from khata.clients.tests.factories import CompanyFactory, ContactFactory
-from khata.planning.models import Activity, CalendarFeed, ContactPlan, Task
+from khata.planning.models import Activity, CalendarFeed, ContactPlan, Enrolment, Task
 from khata.planning.services import (
     activity_log,
     calendar_feed_create,
@@ -17,6 +17,7 @@ from khata.planning.services import (
     plans_advance,
 )
 from khata.planning.tests.factories import FOUR_STEPS, ActivityFactory, TaskFactory
+from khata.prospecting.tests.factories import LeadFactory
 
 
 def test_quick_log_from_the_company_page_by_htmx(manager_client, manager):
@@ -239,3 +240,30 @@ def test_a_single_meeting_downloads_as_ics(manager_client, manager):
 
     assert response["Content-Disposition"].startswith("attachment")
     assert len(Calendar.from_ical(response.content).walk("VEVENT")) == 1
+
+
+def test_enrolling_a_company_as_the_lead_it_came_from(manager_client, manager, head):
+    company = CompanyFactory(owner=manager)
+    lead = LeadFactory(owner=manager, matches_company=company, company_name="Lead Ltd")
+    plan = plan_create(by=manager, data={"name": "Outreach", "steps": FOUR_STEPS})
+
+    panel = manager_client.get(f"/companies/{company.pk}/planning/").text
+    response = manager_client.post(f"/companies/{company.pk}/enrol/",
+                                   {"plan": plan.pk, "lead": lead.pk})
+
+    assert 'data-testid="enrol-lead"' in panel and "lead: Lead Ltd" in panel
+    assert response.status_code == 302
+    enrolment = Enrolment.objects.get()
+    assert (enrolment.company, enrolment.lead) == (company, lead)
+
+
+def test_a_colleagues_lead_cannot_be_named_in_an_enrolment(manager_client, manager,
+                                                            other_manager):
+    company = CompanyFactory(owner=manager)
+    theirs = LeadFactory(owner=other_manager)
+    plan = plan_create(by=manager, data={"name": "Outreach", "steps": FOUR_STEPS})
+
+    response = manager_client.post(f"/companies/{company.pk}/enrol/",
+                                   {"plan": plan.pk, "lead": theirs.pk})
+
+    assert response.status_code == 404 and not Enrolment.objects.exists()
