@@ -165,7 +165,8 @@ def main() -> None:
           f"{len(latencies)} requests, {args.clients} client(s), {errors} errors, "
           f"{len(latencies) / elapsed:.1f} req/s; p50 {percentile(latencies, 50):.1f} ms, "
           f"p95 {percentile(latencies, 95):.1f} ms, p99 {percentile(latencies, 99):.1f} ms; "
-          f"{facts['queries']} queries, {facts['bytes']:,} bytes")
+          f"{facts['queries']} queries, {facts['bytes']:,} bytes; load average "
+          f"{os.getloadavg()[0]:.1f} on {os.cpu_count()} cores (other work inflates these)")
     for sample in samples:
         print(f"  error: {sample}")
 
