@@ -130,7 +130,7 @@ def _advance_batch(*, after_id: int, now: datetime, size: int, plans: _PlanSteps
                                        key__isnull=False).values_list("key", flat=True))
         tasks: list[Task] = []
         title = _Titles(plans)
-        moved: list[tuple[Enrolment, dict]] = []
+        moved: list[tuple[Enrolment, dict, int]] = []  # with its changes and days moved
         for enrolment in enrolments:
             result.enrolments += 1
             before = snapshot(enrolment, MOVED_FIELDS)
