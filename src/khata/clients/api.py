@@ -11,7 +11,7 @@ from khata.clients.models import Address, Company, Contact, Merge
 from khata.clients.selectors import (
     COMPANY_SORTS,
     CompanyFilters,
-    companies_visible,
+    companies_page,
     company_detail,
     contacts_visible,
     current_consent,
@@ -38,7 +38,6 @@ from khata.clients.services import (
     need_create,
 )
 from khata.core.ids import MAX_ID, RecordId
-from khata.core.lists import keyset_page
 from khata.core.tables import csv_lines, write_xlsx
 from khata.team.access import get_visible_or_404
 
@@ -248,8 +247,8 @@ def _data(payload: Schema) -> dict:
 @router.get("/companies", response=CompanyPage, summary="Companies in my reach")
 def company_list(request: HttpRequest, query: Query[CompanyQuery]):
     filters = CompanyFilters(**query.model_dump(exclude={"cursor", "limit"}))
-    page = keyset_page(companies_visible(user=request.auth_user, filters=filters),
-                       keys=COMPANY_SORTS[filters.sort], cursor=query.cursor, size=query.limit)
+    page = companies_page(user=request.auth_user, filters=filters, cursor=query.cursor,
+                          size=query.limit)
     return {"items": page.items, "next_cursor": page.next_cursor}
 
 

@@ -17,8 +17,7 @@ from khata.clients.forms import AddressForm, CompanyForm, ConsentForm, ContactFo
 from khata.clients.models import Address, Company, Contact, Merge, SavedView
 from khata.clients.panels import COMPANY_PANELS, CONTACT_PANELS
 from khata.clients.selectors import (
-    COMPANY_SORTS,
-    companies_visible,
+    companies_page,
     company_by_exact_name,
     company_detail,
     contacts_visible,
@@ -92,9 +91,8 @@ def company_export_view(request):
 def company_list_view(request):
     """All companies in reach, filtered, searched, sorted and paged by keyset."""
     filters = company_filters_from(request.GET)
-    page = keyset_page(companies_visible(user=request.user, filters=filters),
-                       keys=COMPANY_SORTS[filters.sort], cursor=request.GET.get("cursor"),
-                       size=PAGE_SIZE)
+    page = companies_page(user=request.user, filters=filters, cursor=request.GET.get("cursor"),
+                          size=PAGE_SIZE)
     query = request.GET.copy()
     query.pop("cursor", None)
     context = {

@@ -181,3 +181,73 @@ def test_a_postgresql_search_sorts_its_matches_instead_of_walking_the_name_index
             assert "company_name_idx" not in searched[:50].explain()
         finally:
             cursor.execute("SET enable_sort = on")
+
+
+# --- a dense search looks for its page in a window of the name index first ------------------
+
+def _all_pages(user, filters, page_of):
+    items, cursor = [], None
+    while True:
+        page = page_of(user=user, filters=filters, cursor=cursor, size=3)
+        items.append([company.display_name for company in page.items])
+        if page.next_cursor is None:
+            return items
+        cursor = page.next_cursor
+
+
+def _plain_page(*, user, filters, cursor, size):
+    return keyset_page(companies_visible(user=user, filters=filters),
+                       keys=COMPANY_SORTS[filters.sort], cursor=cursor, size=size)
+
+
+@pytest.mark.parametrize("sort", ["name", "-name"])
+def test_a_dense_search_pages_exactly_as_the_plain_query(manager, other_manager, monkeypatch,
+                                                          sort):
+    from khata.clients import selectors
+
+    # Matches dense among the first names, then a long stretch without any, then a cluster
+    # at the end: windows fill, come up short (fall back) and run out of rows.
+    names_made = ([f"Alpha {i:02d} Ltd" for i in range(8)] + [f"Beta {i:02d}" for i in range(9)]
+                  + [f"Zeta {i:02d} Ltd" for i in range(5)])
+    for name in names_made:
+        company_create(by=manager, data={"display_name": name})
+    company_create(by=other_manager, data={"display_name": "Alpha Hidden Ltd"})
+    monkeypatch.setattr(selectors, "estimated_rows", lambda queryset: 10**6)
+    monkeypatch.setattr(selectors, "DENSE_MATCHES", 1)
+    monkeypatch.setattr(selectors, "PROBE_ROWS", 6)
+    filters = CompanyFilters(q="ltd", sort=sort)
+
+    dense = _all_pages(manager, filters, selectors.companies_page)
+
+    assert dense == _all_pages(manager, filters, _plain_page)
+    assert sum(len(page) for page in dense) == 13  # never a colleague's company
+    assert "Alpha Hidden Ltd" not in sum(dense, [])
+
+
+def test_a_sparse_search_takes_the_plain_query(manager, monkeypatch):
+    from khata.clients import selectors
+
+    company_create(by=manager, data={"display_name": "Lone Ltd"})
+    monkeypatch.setattr(selectors, "estimated_rows", lambda queryset: 5)
+    monkeypatch.setattr(selectors, "keyset_bound", None)  # would raise if the probe ran
+
+    page = selectors.companies_page(user=manager, filters=CompanyFilters(q="ltd"))
+
+    assert [company.display_name for company in page.items] == ["Lone Ltd"]
+
+
+@pytest.mark.skipif("connection.vendor != 'postgresql'")
+def test_walking_the_index_leaves_the_planner_settings_as_they_were(manager):
+    from django.db import transaction
+
+    from khata.core.lists import estimated_rows, walking_index_order
+
+    with transaction.atomic(), connection.cursor() as cursor:
+        with walking_index_order():
+            cursor.execute("SHOW enable_bitmapscan")
+            assert cursor.fetchone()[0] == "off"
+        cursor.execute("SHOW enable_bitmapscan")
+        assert cursor.fetchone()[0] == "on"
+        cursor.execute("SHOW enable_seqscan")
+        assert cursor.fetchone()[0] == "on"
+    assert estimated_rows(Company.objects.all()) >= 0
