@@ -7,7 +7,7 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
-from khata.reliability.payments import (
+from khata.reliability.scoring.payments import (
     Invoice,
     MixedCurrencies,
     payment_behaviour,

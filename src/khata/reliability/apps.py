@@ -1,0 +1,10 @@
+from django.apps import AppConfig
+
+
+class ReliabilityConfig(AppConfig):
+    name = "khata.reliability"
+    label = "reliability"
+    verbose_name = "Reliability"
+
+    def ready(self) -> None:
+        from khata.reliability import importing  # noqa: F401  (registers the importers)

@@ -1,0 +1,1 @@
+"""Importing financial statements and invoices (filled in below)."""

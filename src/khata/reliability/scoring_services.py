@@ -1,0 +1,218 @@
+"""Batch work of the reliability forecast: score many companies at once (`khata score`, the
+nightly run) and train the learned model on the whole client base's invoice history.
+
+Scoring reads each batch's inputs in four bulk queries (`inputs.batch_inputs`), scores it in
+one vectorised call (`assess_many`) and writes it in two statements (current flags off, new
+rows in): the number of queries grows with the number of batches, not of companies."""
+
+import math
+import time
+from collections.abc import Callable, Iterable
+from datetime import date, timedelta
+
+import numpy as np
+from django.db import transaction
+from django.db.models import Exists, OuterRef, Q, QuerySet
+from django.utils import timezone
+
+from khata.clients.models import Company
+from khata.core.bulk import insert_values
+from khata.reliability.choices import Method
+from khata.reliability.inputs import EPOCH, EpochDays, batch_inputs
+from khata.reliability.models import (
+    Assessment,
+    ChecklistAnswer,
+    FinancialStatement,
+    Invoice,
+    LearnedModel,
+)
+from khata.reliability.scoring.altman import VARIANT_CODES
+from khata.reliability.scoring.assessment import BANDS, RULE_FACTORS, TERMS, Policy, assess_many
+from khata.reliability.scoring.learned import NotEnoughHistory, feature_matrix, train_matrix
+from khata.reliability.scoring.payments import SERIOUS_DBT_DAYS
+from khata.reliability.services import TERMS_DAYS, learned_model_current
+
+BATCH = 5000
+KEEP_MODELS = 10
+_COLUMNS = ["company_id", "computed_at", "as_of", "probability", "low", "high", "band",
+            "band_low", "band_high", "thin_data", "hard_stop", "credit_limit", "currency",
+            "terms_days", "terms", "factors", "summary", "missing", "set_aside", "completeness",
+            "valid_until", "method", "variant", "z_score", "model_id", "model_training_size",
+            "model_trained_at", "is_current"]
+
+
+def _ids_of(companies) -> np.ndarray:
+    if isinstance(companies, QuerySet):
+        return np.fromiter(companies.order_by().values_list("pk", flat=True), dtype=np.int64)
+    return np.asarray(sorted({int(pk) for pk in companies}), dtype=np.int64)
+
+
+def _num(value: float) -> float | None:
+    return float(value) if math.isfinite(value) else None
+
+
+def _summary(band: str, p: float, low: float, high: float, thin: bool, hard: bool) -> str:
+    if hard:
+        return "Band E: the registry says the company is struck off or being wound up."
+    span = f"between {low:.1%} and {high:.1%}"
+    if thin:
+        return (f"Thin data: the chance of serious late payment is uncertain, {span}; "
+                f"band {band} is provisional.")
+    return f"Band {band}: chance of serious late payment {p:.1%} ({span})."
+
+
+def _rows(inputs, result, *, as_of: date, now, model_row) -> Iterable[tuple]:
+    """One Assessment row per company of the batch (factors: name and points only; the
+    company's card explains them in full by assessing it alone)."""
+    policy = Policy()
+    names = result.point_names
+    method = Method.LEARNED if model_row is not None else Method.RULES
+    for i, company_id in enumerate(inputs.ids.tolist()):
+        band = BANDS[int(result.band[i])].value
+        completeness = float(result.completeness[i])
+        thin = completeness < policy.thin_completeness
+        hard = bool(result.hard_stop[i])
+        p, low, high = float(result.probability[i]), float(result.low[i]), float(result.high[i])
+        limit = result.credit_limit[i]
+        points = result.points[i]
+        factors = sorted(({"name": name, "points": round(float(value), 4)}
+                          for name, value in zip(names, points, strict=True) if value),
+                         key=lambda f: -abs(f["points"]))
+        terms = int(result.terms[i])
+        has_statement = bool(inputs.batch.has_statement[i])
+        z = float(result.z_score[i])
+        yield (company_id, now, as_of, p, low, high, band,
+               BANDS[int(result.band_low[i])].value, BANDS[int(result.band_high[i])].value,
+               thin, hard, None if not math.isfinite(limit) else int(limit),
+               inputs.currency[i] or "" if math.isfinite(limit) else "",
+               TERMS_DAYS[terms], TERMS[terms], factors, _summary(band, p, low, high, thin, hard),
+               [], [], completeness, as_of + timedelta(days=int(result.valid_days[i])), method,
+               VARIANT_CODES[int(result.z_variant[i])].value if has_statement else "",
+               _num(z) if has_statement else None,
+               model_row.pk if model_row else None,
+               model_row.training_size if model_row else None,
+               model_row.trained_at if model_row else None, True)
+
+
+def score_companies(*, companies, progress: Callable[[int, int], None] | None = None,
+                    as_of: date | None = None, batch_size: int = BATCH) -> dict:
+    """Assess every live company among `companies` (ids or a queryset) from its stored inputs,
+    in batches; each batch is committed on its own, so an interrupted run keeps what it did
+    and a second run simply assesses again. `progress(done, total)` is called per batch."""
+    started = time.perf_counter()
+    as_of = as_of or timezone.localdate()
+    ids = _ids_of(companies)
+    total = len(ids)
+    model_row, model = learned_model_current()
+    done = scored = 0
+    bands = dict.fromkeys((b.value for b in BANDS), 0)
+    for start in range(0, total, batch_size):
+        chunk = ids[start:start + batch_size]
+        inputs = batch_inputs(chunk, as_of=as_of)
+        if len(inputs.ids):
+            result = assess_many(inputs.batch, as_of=as_of, model=model)
+            now = timezone.now()
+            with transaction.atomic():
+                Assessment.objects.filter(company_id__in=inputs.ids.tolist(),
+                                          is_current=True).update(is_current=False)
+                insert_values(Assessment, _COLUMNS,
+                              _rows(inputs, result, as_of=as_of, now=now, model_row=model_row),
+                              batch_size=batch_size)
+            scored += len(inputs.ids)
+            for code, count in zip(*np.unique(result.band, return_counts=True), strict=True):
+                bands[BANDS[int(code)].value] += int(count)
+        done += len(chunk)
+        if progress:
+            progress(done, total)
+    seconds = time.perf_counter() - started
+    return {"companies": total, "scored": scored, "bands": bands,
+            "method": Method.LEARNED.value if model_row else Method.RULES.value,
+            "seconds": round(seconds, 3),
+            "per_second": round(scored / seconds) if seconds > 0 else None}
+
+
+def companies_due_for_scoring(*, today: date | None = None) -> QuerySet[Company]:
+    """Live companies whose assessment is missing, expired, or older than a change of their
+    inputs (the nightly run scores only these)."""
+    today = today or timezone.localdate()
+    current = Assessment.objects.filter(company=OuterRef("pk"), is_current=True)
+    fresh = current.filter(valid_until__gt=today)
+    changed = (Exists(FinancialStatement.objects.filter(
+        company=OuterRef("company_id"), updated_at__gt=OuterRef("computed_at")))
+        | Exists(Invoice.objects.filter(company=OuterRef("company_id"),
+                                        updated_at__gt=OuterRef("computed_at")))
+        | Exists(ChecklistAnswer.objects.filter(company=OuterRef("company_id"),
+                                                answered_at__gt=OuterRef("computed_at"))))
+    up_to_date = fresh.filter(~Q(changed))
+    return Company.objects.filter(~Exists(up_to_date))
+
+
+def assessments_refresh_due(*, progress=None, today: date | None = None) -> dict:
+    """Assess again the companies `companies_due_for_scoring` names (the nightly run)."""
+    return score_companies(companies=companies_due_for_scoring(today=today), progress=progress,
+                           as_of=today)
+
+
+# --- the learned model ---------------------------------------------------------------------
+
+
+def training_outcomes(ids: np.ndarray, *, start: date, end: date) -> np.ndarray:
+    """For each company, whether an invoice reached 90 days beyond terms unpaid within
+    (start, end] — the event the model forecasts."""
+    s, e = (start - EPOCH).days, (end - EPOCH).days
+    rows = np.array(list(Invoice.objects.filter(company_id__in=ids.tolist()).annotate(
+        d_due=EpochDays("due_on"), d_paid=EpochDays("paid_on")).order_by()
+        .values_list("company_id", "d_due", "d_paid")), dtype=float).reshape(-1, 3)
+    if not len(rows):
+        return np.zeros(len(ids), dtype=bool)
+    company, due, paid = rows.T
+    reached = due + SERIOUS_DBT_DAYS
+    late = (reached > s) & (reached <= e) & (~np.isfinite(paid) | (paid >= reached))
+    return np.isin(ids, company[late].astype(np.int64))
+
+
+def learned_model_retrain(*, today: date | None = None, progress=None) -> dict:
+    """Train the model of serious delinquency on the client base's history: each company
+    invoiced a year ago, read as it stood then, and whether serious delinquency followed
+    within the year. With too little history nothing is stored and the outcome says why
+    (`scoring.learned` decides what is enough); the documented rules keep scoring."""
+    started = time.perf_counter()
+    today = today or timezone.localdate()
+    then = today - timedelta(days=365)
+    ids = np.fromiter(Invoice.objects.filter(issued_on__lte=then, company__deleted_at__isnull=True)
+                      .order_by().values_list("company_id", flat=True).distinct(),
+                      dtype=np.int64)
+    ids.sort()
+    matrices, outcomes = [], []
+    for start in range(0, len(ids), BATCH):
+        chunk = ids[start:start + BATCH]
+        inputs = batch_inputs(chunk, as_of=then)
+        matrices.append(feature_matrix(inputs.batch.columns()))
+        outcomes.append(training_outcomes(inputs.ids, start=then, end=today))
+        if progress:
+            progress(min(start + BATCH, len(ids)), len(ids))
+    if not matrices:
+        matrix, y = np.zeros((0, 0)), np.zeros(0, dtype=bool)
+    else:
+        matrix, y = np.vstack(matrices), np.concatenate(outcomes)
+    try:
+        trained = train_matrix(matrix, y, trained_on=today)
+    except NotEnoughHistory as refusal:
+        return {"trained": False, "code": refusal.code, "message": str(refusal),
+                "rows": refusal.rows, "positives": refusal.positives,
+                "seconds": round(time.perf_counter() - started, 3)}
+    with transaction.atomic():
+        row = LearnedModel.objects.create(document=trained.to_json(),
+                                          training_size=trained.training_size,
+                                          positives=trained.positives,
+                                          metrics=dict(trained.metrics))
+        keep = list(LearnedModel.objects.order_by("-trained_at", "-id")
+                    .values_list("id", flat=True)[:KEEP_MODELS])
+        LearnedModel.objects.exclude(pk__in=keep).delete()
+    return {"trained": True, "model": row.pk, "rows": trained.training_size,
+            "positives": trained.positives, "metrics": dict(trained.metrics),
+            "seconds": round(time.perf_counter() - started, 3)}
+
+
+__all__ = ["RULE_FACTORS", "assessments_refresh_due", "companies_due_for_scoring",
+           "learned_model_retrain", "score_companies"]

@@ -1,0 +1,202 @@
+"""Read-side questions of the reliability forecast, always through the access layer.
+
+The band a person sees is the *effective* band: the head's override while it is in force
+(not revoked, not expired), the current assessment's band otherwise."""
+
+from dataclasses import dataclass, field
+from datetime import date, datetime, timedelta
+
+from django.db.models import Exists, F, OuterRef, Q, QuerySet, Subquery
+from django.db.models.functions import Coalesce
+from django.utils import timezone
+
+from khata.clients.models import Company
+from khata.reliability.models import (
+    Assessment,
+    BandOverride,
+    ChecklistAnswer,
+    FinancialStatement,
+    Invoice,
+)
+from khata.reliability.scoring.assessment import BAND_MEANINGS, Band
+from khata.team.access import visible_to
+
+EXPIRING_DAYS = 14  # "expiring soon" on the Today page and in the list filter
+
+
+def overrides_in_force(now: datetime | None = None) -> QuerySet[BandOverride]:
+    """Overrides that apply right now (started, not expired, not revoked)."""
+    now = now or timezone.now()
+    return BandOverride.objects.filter(revoked_at__isnull=True, starts_at__lte=now,
+                                       expires_at__gt=now)
+
+
+def _override_band(now: datetime | None = None) -> Subquery:
+    return Subquery(overrides_in_force(now).filter(company=OuterRef("pk"))
+                    .order_by("-starts_at", "-id").values("band")[:1])
+
+
+def _current(field_name: str) -> Subquery:
+    return Subquery(Assessment.objects.filter(company=OuterRef("pk"), is_current=True)
+                    .values(field_name)[:1])
+
+
+def with_band(queryset: QuerySet[Company], now: datetime | None = None) -> QuerySet[Company]:
+    """Companies annotated with `computed_band`, `override_band` and `band` (the effective
+    one), the current assessment's `probability` and `valid_until`."""
+    return queryset.annotate(
+        computed_band=_current("band"), override_band=_override_band(now),
+        probability=_current("probability"), valid_until=_current("valid_until"),
+    ).annotate(band=Coalesce(F("override_band"), F("computed_band")))
+
+
+def band_in_q(bands: list[str], now: datetime | None = None) -> Q:
+    """A condition on companies: their effective band is one of `bands` (for the segment
+    builder in prospecting; one EXISTS per source, no join that multiplies rows)."""
+    now = now or timezone.now()
+    bands = [b for b in bands if b in Band.__members__]
+    in_force = overrides_in_force(now).filter(company=OuterRef("pk"))
+    overridden_into = Exists(in_force.filter(band__in=bands))
+    computed = Exists(Assessment.objects.filter(company=OuterRef("pk"), is_current=True,
+                                                band__in=bands))
+    return Q(overridden_into) | (Q(computed) & ~Q(Exists(in_force)))
+
+
+@dataclass
+class CurrentAssessment:
+    """What the company's reliability card shows: the current assessment, the override in
+    force (if any) and the band that applies, with its meaning."""
+
+    assessment: Assessment | None
+    override: BandOverride | None
+    band: str | None
+    meaning: str = ""
+    overridden: bool = False
+    expired: bool = False
+    history: list[Assessment] = field(default_factory=list)
+
+
+def assessment_current(*, user, company: Company,
+                       now: datetime | None = None) -> CurrentAssessment:
+    """The company's current assessment with the override applied (two queries); empty for
+    a company the user may not see."""
+    now = now or timezone.now()
+    assessment = (visible_to(user, Assessment.objects.filter(company=company, is_current=True))
+                  .select_related("model").first())
+    override = (visible_to(user, overrides_in_force(now).filter(company=company))
+                .select_related("by").order_by("-starts_at", "-id").first())
+    band = override.band if override else (assessment.band if assessment else None)
+    return CurrentAssessment(
+        assessment=assessment, override=override, band=band,
+        meaning=BAND_MEANINGS[Band(band)] if band else "",
+        overridden=override is not None and (assessment is None or override.band
+                                              != assessment.band),
+        expired=bool(assessment and assessment.valid_until < now.date()))
+
+
+def assessment_history(*, user, company: Company) -> QuerySet[Assessment]:
+    """Every assessment of the company, newest first."""
+    return (visible_to(user, Assessment.objects.filter(company=company))
+            .order_by("-computed_at", "-id"))
+
+
+def overrides_of(*, user, company: Company) -> QuerySet[BandOverride]:
+    """The company's overrides, in force or not, newest first (who, why, until when)."""
+    return (visible_to(user, BandOverride.objects.filter(company=company))
+            .select_related("by", "revoked_by").order_by("-starts_at", "-id"))
+
+
+def statements_of(*, user, company: Company) -> QuerySet[FinancialStatement]:
+    """The company's financial statements, latest year first."""
+    return (visible_to(user, FinancialStatement.objects.filter(company=company))
+            .order_by("-fiscal_year"))
+
+
+def invoices_of(*, user, company: Company) -> QuerySet[Invoice]:
+    """The company's invoices, newest first."""
+    return (visible_to(user, Invoice.objects.filter(company=company))
+            .order_by("-issued_on", "-id"))
+
+
+def checklist_history(*, user, company: Company) -> QuerySet[ChecklistAnswer]:
+    """The company's checklist answers, latest (the one scored) first."""
+    return (visible_to(user, ChecklistAnswer.objects.filter(company=company))
+            .select_related("answered_by").order_by("-answered_at", "-id"))
+
+
+def checklist_current(*, user, company: Company) -> ChecklistAnswer | None:
+    """The answers the assessment uses (the latest), or None."""
+    return checklist_history(user=user, company=company).first()
+
+
+@dataclass
+class BandFilters:
+    """What the list of companies by band is narrowed to (UI and API alike)."""
+
+    band: list[str] = field(default_factory=list)
+    lifecycle: list[str] = field(default_factory=list)
+    owner: int | None = None
+    expiring: bool = False  # the current assessment ends within EXPIRING_DAYS (or has ended)
+    assessed: bool | None = None  # True: only assessed companies; False: only unassessed
+
+
+def companies_by_band(*, user, filters: BandFilters | None = None,
+                      today: date | None = None) -> QuerySet[Company]:
+    """Companies in the user's reach with their effective band, worst band first."""
+    filters = filters or BandFilters()
+    today = today or timezone.localdate()
+    queryset = visible_to(user, Company.objects.all())
+    if filters.lifecycle:
+        queryset = queryset.filter(lifecycle__in=filters.lifecycle)
+    if filters.owner:
+        queryset = queryset.filter(owner_id=filters.owner)
+    if filters.band:
+        queryset = queryset.filter(band_in_q(filters.band))
+    if filters.expiring:
+        queryset = queryset.filter(Exists(Assessment.objects.filter(
+            company=OuterRef("pk"), is_current=True,
+            valid_until__lte=today + timedelta(days=EXPIRING_DAYS))))
+    if filters.assessed is not None:
+        has = Exists(Assessment.objects.filter(company=OuterRef("pk"), is_current=True))
+        queryset = queryset.filter(has if filters.assessed else ~has)
+    return (with_band(queryset).select_related("owner")
+            .order_by(F("band").desc(nulls_last=True), "-probability", "display_name", "id"))
+
+
+@dataclass
+class RiskyCompany:
+    """One line of the Today page's "risky" section."""
+
+    company: Company
+    band: str
+    previous_band: str | None
+    valid_until: date | None
+    reason: str  # "band_dropped" or "expiring"
+
+
+def companies_risky(*, user, today: date | None = None, limit: int = 20) -> list[RiskyCompany]:
+    """For the Today page: clients whose computed band got worse since the assessment before,
+    and companies whose assessment ends within EXPIRING_DAYS (bounded queries, capped)."""
+    from khata.clients.choices import Lifecycle
+
+    today = today or timezone.localdate()
+    previous = Subquery(Assessment.objects.filter(company=OuterRef("pk"), is_current=False)
+                        .order_by("-computed_at", "-id").values("band")[:1])
+    base = with_band(visible_to(user, Company.objects.all())).select_related("owner")
+    dropped = (base.filter(lifecycle=Lifecycle.CLIENT)
+               .filter(Exists(Assessment.objects.filter(company=OuterRef("pk"), is_current=True,
+                                                        computed_at__gte=timezone.now()
+                                                        - timedelta(days=90))))
+               .annotate(previous_band=previous)
+               .filter(previous_band__isnull=False, computed_band__gt=F("previous_band"))
+               .order_by("-computed_band", "display_name", "id")[:limit])
+    expiring = (base.filter(Exists(Assessment.objects.filter(
+        company=OuterRef("pk"), is_current=True, valid_until__gte=today,
+        valid_until__lte=today + timedelta(days=EXPIRING_DAYS))))
+        .order_by("valid_until", "id")[:limit])
+    out = [RiskyCompany(c, c.band, c.previous_band, c.valid_until, "band_dropped")
+           for c in dropped]
+    seen = {r.company.pk for r in out}
+    out += [RiskyCompany(c, c.band, None, c.valid_until, "expiring")
+            for c in expiring if c.pk not in seen]
+    return out[:limit]
