@@ -12,7 +12,7 @@ from django.utils import timezone
 from khata.clients.tests.factories import CompanyFactory
 from khata.reliability.inputs import batch_inputs, company_input
 from khata.reliability.models import Assessment, LearnedModel
-from khata.reliability.scoring.assessment import CompanyBatch, assess_many
+from khata.reliability.scoring.assessment import assess, assess_many
 from khata.reliability.scoring.payments import payment_behaviour, payment_columns
 from khata.reliability.scoring_services import (
     companies_due_for_scoring,
@@ -60,7 +60,6 @@ def test_batch_and_single_assessments_agree(manager):
     inputs = batch_inputs([c.pk for c in companies], as_of=today)
     batch = assess_many(inputs.batch, as_of=today)
 
-    from khata.reliability.scoring.assessment import assess
     for i, company in enumerate(companies):
         one = assess(company_input(company, as_of=today))
         assert batch.probability[i] == pytest.approx(one.probability, rel=1e-9), company.pk
