@@ -200,3 +200,17 @@ def companies_risky(*, user, today: date | None = None, limit: int = 20) -> list
     out += [RiskyCompany(c, c.band, None, c.valid_until, "expiring")
             for c in expiring if c.pk not in seen]
     return out[:limit]
+
+
+def assessment_what_if(*, user, as_of: date | None = None, profile=None, statements=(),
+                       invoices=(), checklist=None):
+    """Score figures someone supplies (scoring-core objects) with today's method, storing
+    nothing: the API's what-if. The learned model is used when one is trained."""
+    from khata.reliability.scoring.altman import Profile
+    from khata.reliability.scoring.assessment import CompanyInput, assess
+    from khata.reliability.services import learned_model_current
+
+    _row, model = learned_model_current()
+    return assess(CompanyInput(as_of=as_of or timezone.localdate(), profile=profile or Profile(),
+                               statements=tuple(statements), invoices=tuple(invoices),
+                               checklist=checklist), model=model)
