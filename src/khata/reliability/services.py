@@ -180,13 +180,19 @@ def _refresh_after_commit(company: Company) -> None:
 # --- financial statements ------------------------------------------------------------------
 
 
-def _statement_clean(*, data: dict, statement: FinancialStatement | None,
-                     company: Company) -> dict:
+def statement_validate(*, data: dict, new: bool = True) -> tuple[dict, dict]:
+    """Clean a statement's fields (no database): (values, errors)."""
     cleaned, errors = clean_fields(data, STATEMENT_CLEANERS)
-    if statement is None:
+    if new:
         for name in ("fiscal_year", "currency"):
             if name not in data and name not in errors:
                 errors[name] = [_("This field is required.")]
+    return cleaned, errors
+
+
+def _statement_clean(*, data: dict, statement: FinancialStatement | None,
+                     company: Company) -> dict:
+    cleaned, errors = statement_validate(data=data, new=statement is None)
     year = cleaned.get("fiscal_year", statement.fiscal_year if statement else None)
     if year is not None and "fiscal_year" not in errors:
         clash = FinancialStatement.objects.filter(company=company, fiscal_year=year)
@@ -241,7 +247,9 @@ def statement_delete(*, by: User, statement: FinancialStatement) -> None:
 # --- invoices ------------------------------------------------------------------------------
 
 
-def _invoice_clean(*, data: dict, invoice: Invoice | None, company: Company) -> dict:
+def invoice_validate(*, data: dict, invoice: Invoice | None = None) -> tuple[dict, dict]:
+    """Clean an invoice's fields and check they fit together (no database): (values, errors).
+    Imports use it row by row; the services add the check that the number is new."""
     cleaned, errors = clean_fields(data, INVOICE_CLEANERS)
     if invoice is None:
         for name in ("number", "currency", "amount", "issued_on", "due_on"):
@@ -263,6 +271,13 @@ def _invoice_clean(*, data: dict, invoice: Invoice | None, company: Company) -> 
         errors["paid_on"] = [_("The payment date cannot be in the future.")]
     if value("paid_amount") is not None and paid is None and "paid_on" not in errors:
         errors["paid_on"] = [_("Give the date the invoice was paid.")]
+    if not errors and paid is not None and value("paid_amount") is None:
+        cleaned["paid_amount"] = value("amount")
+    return cleaned, errors
+
+
+def _invoice_clean(*, data: dict, invoice: Invoice | None, company: Company) -> dict:
+    cleaned, errors = invoice_validate(data=data, invoice=invoice)
     number = cleaned.get("number")
     if number and "number" not in errors:
         clash = Invoice.objects.filter(company=company, number=number)
@@ -273,8 +288,6 @@ def _invoice_clean(*, data: dict, invoice: Invoice | None, company: Company) -> 
                                 % {"number": number}]
     if errors:
         raise ValidationError(errors)
-    if paid is not None and value("paid_amount") is None:
-        cleaned["paid_amount"] = value("amount")
     return cleaned
 
 
