@@ -6,6 +6,7 @@ from dataclasses import dataclass
 from datetime import date
 
 import numpy as np
+from django.db import connection
 from django.db.models import FloatField, Func, IntegerField, Q
 from django.db.models.functions import Cast
 
@@ -108,6 +109,16 @@ def _among(ids: np.ndarray, field: str = "company_id") -> Q:
     return Q(**{f"{field}__in": [int(i) for i in ids]})
 
 
+def _fetch(queryset) -> list[tuple]:
+    """The rows of a `values_list` queryset straight from the cursor: the ORM builds the SQL
+    (portable), but skips its per-value converters, which took half the time of reading a
+    batch's invoices (none are needed for these columns: ids, text, numbers, day numbers)."""
+    sql, params = queryset.query.sql_with_params()
+    with connection.cursor() as cursor:
+        cursor.execute(sql, params)
+        return cursor.fetchall()
+
+
 def _positions(ids: np.ndarray, company_ids) -> tuple[np.ndarray, np.ndarray]:
     """Row → position of its company in `ids`, and which rows belong to `ids` at all."""
     company_ids = np.asarray(company_ids, dtype=np.int64)
@@ -151,7 +162,7 @@ def batch_inputs(ids, *, as_of: date) -> BatchInputs:
     rows = list(FinancialStatement.objects.filter(_among(ids), fiscal_year__lte=as_of.year)
                 .annotate(**_STATEMENT_FLOATS).order_by("company_id", "fiscal_year")
                 .values_list("company_id", "fiscal_year", "currency", "listed",
-                             *_STATEMENT_FLOATS))
+                             *_STATEMENT_FLOATS))  # booleans need the ORM's converter
     for name in FIELDS:
         cols[name] = np.full(n, np.nan)
     has_statement = np.zeros(n, dtype=bool)
@@ -184,7 +195,7 @@ def batch_inputs(ids, *, as_of: date) -> BatchInputs:
 
     # Invoices, in one currency per company (the statement's if invoiced in it, else the one
     # with the most usable invoices), as assess() chooses.
-    rows = list(Invoice.objects.filter(_among(ids)).annotate(
+    rows = _fetch(Invoice.objects.filter(_among(ids)).annotate(
         d_issued=EpochDays("issued_on"),
         d_due=EpochDays("due_on"), d_paid=EpochDays("paid_on"),
         f_amount=Cast("amount", FloatField()),

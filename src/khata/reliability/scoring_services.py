@@ -36,7 +36,7 @@ BATCH = 5000
 KEEP_MODELS = 10
 _COLUMNS = ["company_id", "computed_at", "as_of", "probability", "low", "high", "band",
             "band_low", "band_high", "thin_data", "hard_stop", "credit_limit", "currency",
-            "terms_days", "terms", "factors", "summary", "missing", "set_aside", "completeness",
+            "terms_days", "terms", "factors", "summary", "completeness",
             "valid_until", "method", "variant", "z_score", "model_id", "model_training_size",
             "model_trained_at", "is_current"]
 
@@ -62,8 +62,9 @@ def _summary(band: str, p: float, low: float, high: float, thin: bool, hard: boo
 
 
 def _rows(inputs, result, *, as_of: date, now, model_row) -> Iterable[tuple]:
-    """One Assessment row per company of the batch (factors: name and points only; the
-    company's card explains them in full by assessing it alone)."""
+    """One Assessment row per company of the batch (factors: name and points only, and no
+    list of what is missing or set aside; the company's card explains them in full by
+    assessing it alone)."""
     policy = Policy()
     names = result.point_names
     method = Method.LEARNED if model_row is not None else Method.RULES
@@ -86,7 +87,7 @@ def _rows(inputs, result, *, as_of: date, now, model_row) -> Iterable[tuple]:
                thin, hard, None if not math.isfinite(limit) else int(limit),
                inputs.currency[i] or "" if math.isfinite(limit) else "",
                TERMS_DAYS[terms], TERMS[terms], factors, _summary(band, p, low, high, thin, hard),
-               [], [], completeness, as_of + timedelta(days=int(result.valid_days[i])), method,
+               completeness, as_of + timedelta(days=int(result.valid_days[i])), method,
                VARIANT_CODES[int(result.z_variant[i])].value if has_statement else "",
                _num(z) if has_statement else None,
                model_row.pk if model_row else None,
