@@ -46,7 +46,7 @@ from khata.reliability.models import (  # noqa: E402
 )
 from khata.reliability.scoring.assessment import assess, assess_many  # noqa: E402
 from khata.reliability.scoring_services import _COLUMNS, _rows, score_companies  # noqa: E402
-from khata.reliability.services import learned_model_current  # noqa: E402
+from khata.reliability.selectors import learned_model_current  # noqa: E402
 
 
 def phases(ids: np.ndarray, *, batch_size: int, write: bool) -> dict:

@@ -30,7 +30,8 @@ from khata.reliability.scoring.altman import VARIANT_CODES
 from khata.reliability.scoring.assessment import BANDS, RULE_FACTORS, TERMS, Policy, assess_many
 from khata.reliability.scoring.learned import NotEnoughHistory, feature_matrix, train_matrix
 from khata.reliability.scoring.payments import SERIOUS_DBT_DAYS
-from khata.reliability.services import TERMS_DAYS, learned_model_current
+from khata.reliability.selectors import learned_model_current
+from khata.reliability.services import TERMS_DAYS
 
 BATCH = 5000
 KEEP_MODELS = 10

@@ -10,6 +10,7 @@ from django.db.models import Exists, F, OuterRef, Q, QuerySet, Subquery
 from django.db.models.functions import Coalesce
 from django.utils import timezone
 
+from khata.clients.choices import Lifecycle
 from khata.clients.models import Company
 from khata.reliability.models import (
     Assessment,
@@ -17,8 +18,11 @@ from khata.reliability.models import (
     ChecklistAnswer,
     FinancialStatement,
     Invoice,
+    LearnedModel,
 )
-from khata.reliability.scoring.assessment import BAND_MEANINGS, Band
+from khata.reliability.scoring.altman import Profile
+from khata.reliability.scoring.assessment import BAND_MEANINGS, Band, CompanyInput, assess
+from khata.reliability.scoring.learned import TrainedModel
 from khata.team.access import visible_to
 
 EXPIRING_DAYS = 14  # "expiring soon" on the Today page and in the list filter
@@ -60,6 +64,18 @@ def band_in_q(bands: list[str], now: datetime | None = None) -> Q:
     computed = Exists(Assessment.objects.filter(company=OuterRef("pk"), is_current=True,
                                                 band__in=bands))
     return Q(overridden_into) | (Q(computed) & ~Q(Exists(in_force)))
+
+
+def learned_model_current() -> tuple[LearnedModel | None, TrainedModel | None]:
+    """The latest trained model, as stored and as the scoring core reads it (None, None: the
+    documented rules score)."""
+    row = LearnedModel.objects.order_by("-trained_at", "-id").first()
+    if row is None:
+        return None, None
+    try:
+        return row, TrainedModel.from_json(row.document)
+    except (ValueError, KeyError, TypeError):
+        return None, None  # an unreadable document: the rules score until the next training
 
 
 @dataclass
@@ -177,8 +193,6 @@ class RiskyCompany:
 def companies_risky(*, user, today: date | None = None, limit: int = 20) -> list[RiskyCompany]:
     """For the Today page: clients whose computed band got worse since the assessment before,
     and companies whose assessment ends within EXPIRING_DAYS (bounded queries, capped)."""
-    from khata.clients.choices import Lifecycle
-
     today = today or timezone.localdate()
     previous = Subquery(Assessment.objects.filter(company=OuterRef("pk"), is_current=False)
                         .order_by("-computed_at", "-id").values("band")[:1])
@@ -206,10 +220,6 @@ def assessment_what_if(*, user, as_of: date | None = None, profile=None, stateme
                        invoices=(), checklist=None):
     """Score figures someone supplies (scoring-core objects) with today's method, storing
     nothing: the API's what-if. The learned model is used when one is trained."""
-    from khata.reliability.scoring.altman import Profile
-    from khata.reliability.scoring.assessment import CompanyInput, assess
-    from khata.reliability.services import learned_model_current
-
     _row, model = learned_model_current()
     return assess(CompanyInput(as_of=as_of or timezone.localdate(), profile=profile or Profile(),
                                statements=tuple(statements), invoices=tuple(invoices),

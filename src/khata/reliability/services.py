@@ -31,7 +31,7 @@ from khata.reliability.models import (
 from khata.reliability.scoring.assessment import TERMS
 from khata.reliability.scoring.assessment import Assessment as Scored
 from khata.reliability.scoring.assessment import assess as score_one
-from khata.reliability.scoring.learned import TrainedModel
+from khata.reliability.selectors import learned_model_current
 from khata.team.access import ensure, is_head
 from khata.team.models import User
 
@@ -352,18 +352,6 @@ def checklist_answer(*, by: User, company: Company, data: dict) -> ChecklistAnsw
 
 
 # --- assessments ---------------------------------------------------------------------------
-
-
-def learned_model_current() -> tuple[LearnedModel | None, TrainedModel | None]:
-    """The latest trained model, as stored and as the scoring core reads it (None, None: the
-    documented rules score)."""
-    row = LearnedModel.objects.order_by("-trained_at", "-id").first()
-    if row is None:
-        return None, None
-    try:
-        return row, TrainedModel.from_json(row.document)
-    except (ValueError, KeyError, TypeError):
-        return None, None  # an unreadable document: the rules score until the next training
 
 
 def _factor_rows(scored: Scored) -> list[dict]:
