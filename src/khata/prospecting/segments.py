@@ -20,6 +20,8 @@ from django.utils.translation import gettext_lazy
 
 from khata.clients.choices import Lifecycle, RevenueBand, SizeTier
 from khata.clients.selectors import company_ids_with_any_need, company_ids_with_need
+from khata.reliability.choices import Band
+from khata.reliability.selectors import band_in_q
 
 MAX_DEPTH = 3
 MAX_RULES = 50
@@ -53,6 +55,10 @@ FIELDS: dict[str, Field] = {
     "created": Field(gettext_lazy("Added (days ago)"), "days", ("within", "older")),
     "last_verified": Field(gettext_lazy("Last verified (days ago)"), "days",
                            ("within", "older", "never")),
+    # The effective band: the head's override while in force, the current assessment's
+    # otherwise; "is none of" includes companies not assessed yet.
+    "reliability_band": Field(gettext_lazy("Reliability band"), "choice", ("in", "not_in"),
+                              tuple(Band.values)),
 }
 
 OP_LABELS = {
@@ -190,6 +196,9 @@ def _rule_q(rule: dict, now) -> Q:
         return condition
     if field.kind == "industry":
         condition = _industry_q(value)
+        return ~condition if op == "not_in" else condition
+    if name == "reliability_band":
+        condition = band_in_q(value, now)
         return ~condition if op == "not_in" else condition
     column = "owner_id" if name == "owner" else name
     if op == "contains":
