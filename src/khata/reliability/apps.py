@@ -7,4 +7,7 @@ class ReliabilityConfig(AppConfig):
     verbose_name = "Reliability"
 
     def ready(self) -> None:
+        from khata.clients.panels import CompanyPanel, register_company_panel
         from khata.reliability import importing  # noqa: F401  (registers the importers)
+
+        register_company_panel(CompanyPanel("reliability", "reliability:card"))

@@ -30,7 +30,7 @@ class StatementForm(BootstrapFormMixin, forms.Form):
 
     fiscal_year = forms.CharField(label=_("Fiscal year"), max_length=4,
                                   widget=forms.TextInput(attrs={"inputmode": "numeric"}))
-    currency = forms.CharField(label=_("Currency"), max_length=3, initial="INR",
+    currency = forms.CharField(label=_("Currency"), max_length=10, initial="INR",
                                help_text=_("Three letters, e.g. INR."))
     revenue = _amount(_("Revenue (sales)"))
     ebit = _amount(_("EBIT"), _("Earnings before interest and tax; may be negative."))
@@ -56,7 +56,7 @@ class InvoiceForm(BootstrapFormMixin, forms.Form):
     """An invoice we sent, and its payment once it came."""
 
     number = forms.CharField(label=_("Invoice number"), max_length=50)
-    currency = forms.CharField(label=_("Currency"), max_length=3, initial="INR")
+    currency = forms.CharField(label=_("Currency"), max_length=10, initial="INR")
     amount = forms.CharField(label=_("Amount"), max_length=30,
                              widget=forms.TextInput(attrs={"inputmode": "decimal"}))
     issued_on = forms.DateField(label=_("Issued"), widget=DATE)
