@@ -343,6 +343,17 @@ UI_RECORD_ROUTES: dict[str, dict[str, str]] = {
     "planning:enrolment_pause": {"pk": "enrolment"},
     "planning:enrolment_resume": {"pk": "enrolment"},
     "planning:enrolment_exit": {"pk": "enrolment"},
+    "reliability:card": {"pk": "company"},
+    "reliability:reassess": {"pk": "company"},
+    "reliability:override": {"pk": "company"},
+    "reliability:statements": {"pk": "company"},
+    "reliability:invoices": {"pk": "company"},
+    "reliability:checklist": {"pk": "company"},
+    "reliability:statement_edit": {"pk": "statement"},
+    "reliability:statement_delete": {"pk": "statement"},
+    "reliability:invoice_edit": {"pk": "invoice"},
+    "reliability:invoice_paid": {"pk": "invoice"},
+    "reliability:override_revoke": {"pk": "band_override"},
 }
 
 # Routes refused to every manager whatever the id (the head's work): a colleague gets 403 for
@@ -397,6 +408,17 @@ UI_DATA: dict[str, list[dict]] = {
     "planning:plan_edit": [{"name": "Changed by the sweep", "step-1-channel": "call",
                             "step-1-delay_days": "1"}],
     "planning:plan_enrol": [{"company": Ref("company")}, {"segment": Ref("segment")}],
+    "reliability:statements": [{"fiscal_year": "2024", "currency": "INR", "revenue": "10"}],
+    "reliability:statement_edit": [{"fiscal_year": "2025", "currency": "INR", "revenue": "12"}],
+    "reliability:invoices": [{"number": "SW-1", "currency": "INR", "amount": "10",
+                              "issued_on": "2026-01-01", "due_on": "2026-01-31"}],
+    "reliability:invoice_edit": [{"number": "Changed by the sweep", "currency": "INR",
+                                  "amount": "10", "issued_on": "2026-01-01",
+                                  "due_on": "2026-01-31"}],
+    "reliability:invoice_paid": [{"paid_on": "2026-02-01"}],
+    "reliability:checklist": [{"years_in_business": "3", "registry_status": "active",
+                               "legal_disputes": "yes", "references": "poor"}],
+    "reliability:override": [{"band": "E", "reason": "sweep", "expires_at": _IN_A_MONTH}],
 }
 
 # Route name → what it lists. Every GET is checked: no colleague's record shows up.
@@ -440,6 +462,8 @@ UI_COLLECTIONS: dict[str, Listing] = {
     "planning:calendar": Listing(),
     "planning:calendar_month": Listing(),
     "planning:calendar_feed": Listing(),
+    "reliability:companies": Listing("company", queries=({}, {"owner": Ref("user")},
+                                                          {"lifecycle": "prospect"})),
 }
 
 # Route name (or a pattern with `*`) → why the sweep does not try it.
