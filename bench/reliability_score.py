@@ -36,7 +36,6 @@ from django.db import connection, transaction  # noqa: E402
 from django.utils import timezone  # noqa: E402
 
 from khata.clients.models import Company  # noqa: E402
-from khata.core.bulk import insert_values  # noqa: E402
 from khata.reliability.inputs import batch_inputs, company_input  # noqa: E402
 from khata.reliability.models import (  # noqa: E402
     Assessment,
@@ -45,7 +44,11 @@ from khata.reliability.models import (  # noqa: E402
     Invoice,
 )
 from khata.reliability.scoring.assessment import assess, assess_many  # noqa: E402
-from khata.reliability.scoring_services import _COLUMNS, _rows, score_companies  # noqa: E402
+from khata.reliability.scoring_services import (  # noqa: E402
+    _insert_assessments,
+    _rows,
+    score_companies,
+)
 from khata.reliability.selectors import learned_model_current  # noqa: E402
 
 
@@ -67,9 +70,9 @@ def phases(ids: np.ndarray, *, batch_size: int, write: bool) -> dict:
             with transaction.atomic():
                 Assessment.objects.filter(company_id__in=inputs.ids.tolist(),
                                           is_current=True).update(is_current=False)
-                insert_values(Assessment, _COLUMNS, _rows(inputs, result, as_of=today, now=now,
-                                                          model_row=model_row),
-                              batch_size=batch_size)
+                _insert_assessments(list(_rows(inputs, result, as_of=today, now=now,
+                                               model_row=model_row)),
+                                    now=now, model_row=model_row)
         t3 = time.perf_counter()
         spent["read"] += t1 - t0
         spent["score"] += t2 - t1

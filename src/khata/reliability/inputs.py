@@ -148,8 +148,8 @@ class BatchInputs:
 def batch_inputs(ids, *, as_of: date) -> BatchInputs:
     """Read the inputs of the live companies among `ids` in four queries."""
     ids = np.unique(np.asarray(list(ids), dtype=np.int64))
-    companies = list(Company.objects.filter(_among(ids, "id"))
-                     .values_list("id", "country", "industry__code").order_by("id"))
+    companies = _fetch(Company.objects.filter(_among(ids, "id"))
+                       .values_list("id", "country", "industry__code").order_by("id"))
     company_ids = np.array([row[0] for row in companies], dtype=np.int64)
     ids = ids[np.isin(ids, company_ids)] if len(ids) else ids
     keep = np.isin(company_ids, ids)
@@ -159,10 +159,10 @@ def batch_inputs(ids, *, as_of: date) -> BatchInputs:
     cols: dict[str, np.ndarray] = {}
 
     # Statements: the latest year up to as_of, per company.
-    rows = list(FinancialStatement.objects.filter(_among(ids), fiscal_year__lte=as_of.year)
-                .annotate(**_STATEMENT_FLOATS).order_by("company_id", "fiscal_year")
-                .values_list("company_id", "fiscal_year", "currency", "listed",
-                             *_STATEMENT_FLOATS))  # booleans need the ORM's converter
+    rows = _fetch(FinancialStatement.objects.filter(_among(ids), fiscal_year__lte=as_of.year)
+                  .annotate(**_STATEMENT_FLOATS).order_by("company_id", "fiscal_year")
+                  .values_list("company_id", "fiscal_year", "currency", "listed",
+                               *_STATEMENT_FLOATS))
     for name in FIELDS:
         cols[name] = np.full(n, np.nan)
     has_statement = np.zeros(n, dtype=bool)
@@ -179,7 +179,7 @@ def batch_inputs(ids, *, as_of: date) -> BatchInputs:
         has_statement[at] = True
         fiscal_year[at] = [r[1] for r in picked]
         currency[at] = [r[2] for r in picked]
-        listed[at] = [r[3] for r in picked]
+        listed[at] = [bool(r[3]) for r in picked]  # SQLite gives 0/1
         matrix = np.array([r[4:] for r in picked], dtype=float).reshape(len(picked), len(FIELDS))
         for k, name in enumerate(FIELDS):
             cols[name][at] = matrix[:, k]
@@ -229,7 +229,7 @@ def batch_inputs(ids, *, as_of: date) -> BatchInputs:
     cols.update(pay)
 
     # The latest checklist answers per company.
-    rows = list(ChecklistAnswer.objects.filter(_among(ids)).order_by(
+    rows = _fetch(ChecklistAnswer.objects.filter(_among(ids)).order_by(
         "company_id", "answered_at", "id").values_list(
         "company_id", "years_in_business", "registry_status", "legal_disputes", "references",
         "ownership_known"))

@@ -5,18 +5,18 @@ Scoring reads each batch's inputs in four bulk queries (`inputs.batch_inputs`), 
 one vectorised call (`assess_many`) and writes it in two statements (current flags off, new
 rows in): the number of queries grows with the number of batches, not of companies."""
 
+import json
 import math
 import time
 from collections.abc import Callable, Iterable
 from datetime import date, timedelta
 
 import numpy as np
-from django.db import transaction
+from django.db import connection, transaction
 from django.db.models import Exists, OuterRef, Q, QuerySet
 from django.utils import timezone
 
 from khata.clients.models import Company
-from khata.core.bulk import insert_values
 from khata.reliability.choices import Method
 from khata.reliability.inputs import EPOCH, EpochDays, batch_inputs
 from khata.reliability.models import (
@@ -96,6 +96,46 @@ def _rows(inputs, result, *, as_of: date, now, model_row) -> Iterable[tuple]:
                model_row.trained_at if model_row else None, True)
 
 
+def _insert_assessments(rows: list[tuple], *, now, model_row) -> None:
+    """Insert the batch's Assessment rows (`_COLUMNS` order). PostgreSQL: one COPY (a
+    multi-row INSERT through the ORM managed 4,000 rows/s, most of a 100,000-company run;
+    COPY is several times faster). SQLite: multi-row INSERTs of 500 rows."""
+    meta = Assessment._meta
+    quote = connection.ops.quote_name
+    fields = [meta.get_field(name) for name in _COLUMNS]
+    constants = {"missing": "[]", "set_aside": "[]"}  # batch rows carry no explanation lists
+    columns = [quote(f.column) for f in fields] + [quote(name) for name in constants]
+    factors_at = _COLUMNS.index("factors")
+    prepared = {}
+    if connection.vendor != "postgresql":
+        # Values shared by the batch, prepared once (aware times become the stored form).
+        for name, value in (("computed_at", now),
+                            ("model_trained_at", model_row.trained_at if model_row else None)):
+            prepared[_COLUMNS.index(name)] = meta.get_field(name).get_db_prep_save(
+                value, connection)
+
+    def values(row: tuple) -> list:
+        out = list(row)
+        out[factors_at] = json.dumps(out[factors_at])
+        for index, value in prepared.items():
+            out[index] = value
+        return [*out, *constants.values()]
+
+    table = quote(meta.db_table)
+    with connection.cursor() as cursor:
+        if connection.vendor == "postgresql":
+            with cursor.cursor.copy(f"COPY {table} ({', '.join(columns)}) FROM STDIN") as copy:
+                for row in rows:
+                    copy.write_row(values(row))
+            return
+        width = len(columns)
+        for start in range(0, len(rows), 500):
+            part = [values(row) for row in rows[start:start + 500]]
+            marks = ", ".join(["(" + ", ".join(["%s"] * width) + ")"] * len(part))
+            cursor.execute(f"INSERT INTO {table} ({', '.join(columns)}) VALUES {marks}",
+                           [value for row in part for value in row])
+
+
 def score_companies(*, companies, progress: Callable[[int, int], None] | None = None,
                     as_of: date | None = None, batch_size: int = BATCH) -> dict:
     """Assess every live company among `companies` (ids or a queryset) from its stored inputs,
@@ -117,9 +157,9 @@ def score_companies(*, companies, progress: Callable[[int, int], None] | None = 
             with transaction.atomic():
                 Assessment.objects.filter(company_id__in=inputs.ids.tolist(),
                                           is_current=True).update(is_current=False)
-                insert_values(Assessment, _COLUMNS,
-                              _rows(inputs, result, as_of=as_of, now=now, model_row=model_row),
-                              batch_size=batch_size)
+                _insert_assessments(
+                    list(_rows(inputs, result, as_of=as_of, now=now, model_row=model_row)),
+                    now=now, model_row=model_row)
             scored += len(inputs.ids)
             for code, count in zip(*np.unique(result.band, return_counts=True), strict=True):
                 bands[BANDS[int(code)].value] += int(count)
