@@ -17,7 +17,6 @@ from khata.reliability.selectors import EXPIRING_DAYS, companies_risky
 from khata.team.access import is_head
 from khata.team.selectors import changes_visible, managers_active, tokens_of
 
-
 RISKY_SHOWN = 10
 
 
