@@ -119,6 +119,13 @@ def _clean_rule(rule, path: str) -> dict:
             value = value.strip()[:100]
         elif any(not isinstance(item, str) for item in value):
             _fail(path, _("%(field)s takes text values.") % {"field": name})
+        elif name == "reliability_band":
+            value = [item.strip().upper() for item in value]
+            wrong = [item for item in value if item not in field.choices]
+            if wrong:
+                _fail(path, _("there is no reliability band %(wrong)s; bands run from A "
+                              "(very reliable) to E (do not extend credit).")
+                      % {"wrong": ", ".join(f"“{item}”" for item in wrong)})
         elif field.kind == "choice":
             wrong = [item for item in value if item not in field.choices]
             if wrong:
