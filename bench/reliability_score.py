@@ -43,10 +43,11 @@ from khata.reliability.models import (  # noqa: E402
     FinancialStatement,
     Invoice,
 )
-from khata.reliability.scoring.assessment import assess, assess_many  # noqa: E402
+from khata.reliability.scoring.assessment import assess  # noqa: E402
 from khata.reliability.scoring_services import (  # noqa: E402
     _insert_assessments,
     _rows,
+    assess_inputs,
     score_companies,
 )
 from khata.reliability.selectors import learned_model_current  # noqa: E402
@@ -63,16 +64,17 @@ def phases(ids: np.ndarray, *, batch_size: int, write: bool) -> dict:
         t0 = time.perf_counter()
         inputs = batch_inputs(chunk, as_of=today)
         t1 = time.perf_counter()
-        result = assess_many(inputs.batch, as_of=today, model=model)
+        parts = assess_inputs(inputs, as_of=today, model_row=model_row, model=model)
         t2 = time.perf_counter()
         if write:
             now = timezone.now()
             with transaction.atomic():
                 Assessment.objects.filter(company_id__in=inputs.ids.tolist(),
                                           is_current=True).update(is_current=False)
-                _insert_assessments(list(_rows(inputs, result, as_of=today, now=now,
-                                               model_row=model_row)),
-                                    now=now, model_row=model_row)
+                for part, result, row in parts:
+                    _insert_assessments(list(_rows(part, result, as_of=today, now=now,
+                                                   model_row=row)),
+                                        now=now, model_row=row)
         t3 = time.perf_counter()
         spent["read"] += t1 - t0
         spent["score"] += t2 - t1
@@ -96,7 +98,7 @@ def one_at_a_time(ids: np.ndarray, samples: int) -> dict:
         company = Company.objects.select_related("industry").get(pk=pk)
         data = company_input(company, as_of=today)
         t1 = time.perf_counter()
-        assess(data, model=model)
+        assess(data, model=model if data.invoices else None)
         t2 = time.perf_counter()
         read_ms.append((t1 - t0) * 1000)
         score_ms.append((t2 - t1) * 1000)

@@ -144,6 +144,12 @@ class BatchInputs:
     currency: np.ndarray
     fiscal_year: np.ndarray
 
+    def subset(self, mask: np.ndarray) -> "BatchInputs":
+        """The companies where `mask` is true."""
+        return BatchInputs(ids=self.ids[mask], batch=CompanyBatch.from_columns(
+            {name: values[mask] for name, values in self.batch.columns().items()}),
+            currency=self.currency[mask], fiscal_year=self.fiscal_year[mask])
+
 
 def batch_inputs(ids, *, as_of: date) -> BatchInputs:
     """Read the inputs of the live companies among `ids` in four queries."""

@@ -18,7 +18,7 @@ from django.utils import timezone
 
 from khata.clients.models import Company
 from khata.reliability.choices import Method
-from khata.reliability.inputs import EPOCH, EpochDays, batch_inputs
+from khata.reliability.inputs import EPOCH, BatchInputs, EpochDays, batch_inputs
 from khata.reliability.models import (
     Assessment,
     ChecklistAnswer,
@@ -34,6 +34,7 @@ from khata.reliability.selectors import learned_model_current
 from khata.reliability.services import TERMS_DAYS
 
 BATCH = 5000
+TOP_FACTORS = 8  # a batch row keeps the strongest factors; the card explains all of them
 KEEP_MODELS = 10
 _COLUMNS = ["company_id", "computed_at", "as_of", "probability", "low", "high", "band",
             "band_low", "band_high", "thin_data", "hard_stop", "credit_limit", "currency",
@@ -79,7 +80,7 @@ def _rows(inputs, result, *, as_of: date, now, model_row) -> Iterable[tuple]:
         points = result.points[i]
         factors = sorted(({"name": name, "points": round(float(value), 4)}
                           for name, value in zip(names, points, strict=True) if value),
-                         key=lambda f: -abs(f["points"]))
+                         key=lambda f: -abs(f["points"]))[:TOP_FACTORS]
         terms = int(result.terms[i])
         has_statement = bool(inputs.batch.has_statement[i])
         z = float(result.z_score[i])
@@ -136,6 +137,22 @@ def _insert_assessments(rows: list[tuple], *, now, model_row) -> None:
                            [value for row in part for value in row])
 
 
+def assess_inputs(inputs: BatchInputs, *, as_of: date, model_row, model) -> list[tuple]:
+    """Score a batch: [(inputs, result, model row or None)]. The learned model scores the
+    companies with an invoice history — what it was trained on; for the others (prospects
+    known by a statement or the checklist only) it could only guess from medians, so the
+    documented rules score them, and their rows say so (`method`)."""
+    if model is None:
+        return [(inputs, assess_many(inputs.batch, as_of=as_of), None)]
+    invoiced = inputs.batch.invoice_count > 0
+    parts = []
+    for mask, use_model, row in ((invoiced, model, model_row), (~invoiced, None, None)):
+        if mask.any():
+            part = inputs.subset(mask)
+            parts.append((part, assess_many(part.batch, as_of=as_of, model=use_model), row))
+    return parts
+
+
 def score_companies(*, companies, progress: Callable[[int, int], None] | None = None,
                     as_of: date | None = None, batch_size: int = BATCH) -> dict:
     """Assess every live company among `companies` (ids or a queryset) from its stored inputs,
@@ -148,27 +165,33 @@ def score_companies(*, companies, progress: Callable[[int, int], None] | None = 
     model_row, model = learned_model_current()
     done = scored = 0
     bands = dict.fromkeys((b.value for b in BANDS), 0)
+    methods = dict.fromkeys((m.value for m in Method), 0)
     for start in range(0, total, batch_size):
         chunk = ids[start:start + batch_size]
         inputs = batch_inputs(chunk, as_of=as_of)
         if len(inputs.ids):
-            result = assess_many(inputs.batch, as_of=as_of, model=model)
+            parts = assess_inputs(inputs, as_of=as_of, model_row=model_row, model=model)
             now = timezone.now()
             with transaction.atomic():
                 Assessment.objects.filter(company_id__in=inputs.ids.tolist(),
                                           is_current=True).update(is_current=False)
-                _insert_assessments(
-                    list(_rows(inputs, result, as_of=as_of, now=now, model_row=model_row)),
-                    now=now, model_row=model_row)
+                for part, result, row in parts:
+                    _insert_assessments(
+                        list(_rows(part, result, as_of=as_of, now=now, model_row=row)),
+                        now=now, model_row=row)
             scored += len(inputs.ids)
-            for code, count in zip(*np.unique(result.band, return_counts=True), strict=True):
-                bands[BANDS[int(code)].value] += int(count)
+            for part, result, row in parts:
+                methods[Method.LEARNED if row else Method.RULES] += len(part.ids)
+                for code, count in zip(*np.unique(result.band, return_counts=True),
+                                       strict=True):
+                    bands[BANDS[int(code)].value] += int(count)
         done += len(chunk)
         if progress:
             progress(done, total)
     seconds = time.perf_counter() - started
     return {"companies": total, "scored": scored, "bands": bands,
             "method": Method.LEARNED.value if model_row else Method.RULES.value,
+            "methods": methods,
             "seconds": round(seconds, 3),
             "per_second": round(scored / seconds) if seconds > 0 else None}
 

@@ -221,6 +221,8 @@ def assessment_what_if(*, user, as_of: date | None = None, profile=None, stateme
     """Score figures someone supplies (scoring-core objects) with today's method, storing
     nothing: the API's what-if. The learned model is used when one is trained."""
     _row, model = learned_model_current()
+    if not any(i.issued <= (as_of or timezone.localdate()) for i in invoices):
+        model = None  # the model learned from invoiced companies only
     return assess(CompanyInput(as_of=as_of or timezone.localdate(), profile=profile or Profile(),
                                statements=tuple(statements), invoices=tuple(invoices),
                                checklist=checklist), model=model)

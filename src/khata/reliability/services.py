@@ -387,7 +387,11 @@ def assessment_refresh(*, company: Company, as_of: date | None = None) -> Assess
     (the earlier ones stay as its history). Called after every change of its inputs."""
     as_of = as_of or timezone.localdate()
     model_row, model = learned_model_current()
-    scored = score_one(company_input(company, as_of=as_of), model=model)
+    data = company_input(company, as_of=as_of)
+    if not any(i.issued <= as_of for i in data.invoices):
+        # The model learned from invoiced companies only (scoring_services.assess_inputs).
+        model_row, model = None, None
+    scored = score_one(data, model=model)
     Assessment.objects.filter(company=company, is_current=True).update(is_current=False)
     return Assessment.objects.create(company=company, computed_at=timezone.now(),
                                      is_current=True,
