@@ -166,11 +166,18 @@ def test_retraining_on_enough_history_stores_a_model_that_then_scores(manager, m
                        due_on=issued + timedelta(days=30),
                        paid_on=None if bad else issued + timedelta(days=35))
 
+    prospect = CompanyFactory(owner=manager)
+
     outcome = learned_model_retrain()
 
     assert outcome["trained"] is True, outcome
     assert outcome["rows"] == 60 and outcome["positives"] == 20
-    scored = score_companies(companies=[c.pk for c in companies])
-    assert scored["method"] == "learned"
-    row = Assessment.objects.filter(is_current=True).first()
-    assert row.model_training_size == 60 and row.model_trained_at is not None
+    scored = score_companies(companies=[c.pk for c in [*companies, prospect]])
+    assert scored["methods"] == {"rules": 1, "learned": 60}
+    row = Assessment.objects.filter(is_current=True, company=companies[0]).get()
+    assert row.method == "learned" and row.model_training_size == 60
+    assert row.model_trained_at is not None and len(row.factors) <= 8
+    # A prospect never invoiced is outside what the model learned from: the rules score it.
+    assert Assessment.objects.get(company=prospect, is_current=True).method == "rules"
+    assert assessment_refresh(company=prospect).method == "rules"
+    assert assessment_refresh(company=companies[1]).method == "learned"
