@@ -152,8 +152,12 @@ class Assessment(models.Model):
     its interval, the band, a suggested credit limit and terms, and what drove it. The newest
     row per company is current (`is_current`); the rest is its history."""
 
+    # No index of its own on company or model: "assessment_history_idx" starts with the
+    # company, and a model is only looked up when it is deleted (weekly, at most). Each index
+    # costs every batch row an entry twice (the new row, the old one's flag cleared).
     company = models.ForeignKey("clients.Company", on_delete=models.CASCADE,
-                                related_name="assessments", verbose_name=_("company"))
+                                related_name="assessments", verbose_name=_("company"),
+                                db_index=False)
     computed_at = models.DateTimeField(_("computed"))
     as_of = models.DateField(_("as of"))
     probability = models.FloatField(_("probability of serious late payment"))
@@ -184,7 +188,7 @@ class Assessment(models.Model):
                                blank=True)
     z_score = models.FloatField(_("Z-score"), null=True, blank=True)
     model = models.ForeignKey(LearnedModel, null=True, blank=True, on_delete=models.SET_NULL,
-                              related_name="+", verbose_name=_("learned model"))
+                              related_name="+", verbose_name=_("learned model"), db_index=False)
     model_training_size = models.PositiveIntegerField(null=True, blank=True)
     model_trained_at = models.DateTimeField(null=True, blank=True)
     is_current = models.BooleanField(_("current"), default=True)
