@@ -319,3 +319,19 @@ def test_the_list_by_band_walks_pages(manager_client, manager, monkeypatch):
 
     assert len(seen) == len(set(seen)) == 10
     assert 'href="/reliability/' in manager_client.get("/").text  # the nav entry
+
+
+def test_removing_a_statement_and_a_bad_payment_day(manager_client, manager):
+    company = CompanyFactory(owner=manager)
+    statement = StatementFactory(company=company, fiscal_year=2022)
+    invoice = InvoiceFactory(company=company, paid_on=None, paid_amount=None)
+
+    removed = manager_client.post(f"/statements/{statement.pk}/delete/")
+    bad = manager_client.post(f"/invoices/{invoice.pk}/paid/", {"paid_on": "2001-01-01"},
+                              follow=True)
+
+    assert removed.status_code == 302
+    assert not FinancialStatement.objects.filter(pk=statement.pk).exists()
+    assert "cannot be before the invoice was issued" in bad.text
+    invoice.refresh_from_db()
+    assert invoice.paid_on is None
