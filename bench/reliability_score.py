@@ -69,11 +69,13 @@ def phases(ids: np.ndarray, *, batch_size: int, write: bool) -> dict:
         if write:
             now = timezone.now()
             with transaction.atomic():
-                Assessment.objects.filter(company_id__in=inputs.ids.tolist(),
-                                          is_current=True).update(is_current=False)
+                current = Assessment.objects.filter(company_id__in=inputs.ids.tolist(),
+                                                    is_current=True)
+                previous = dict(current.values_list("company_id", "band"))
+                current.update(is_current=False)
                 for part, result, row in parts:
                     _insert_assessments(list(_rows(part, result, as_of=today, now=now,
-                                                   model_row=row)),
+                                                   model_row=row, previous=previous)),
                                         now=now, model_row=row)
         t3 = time.perf_counter()
         spent["read"] += t1 - t0

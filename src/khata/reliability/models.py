@@ -4,7 +4,7 @@ trained model (issue 7; docs/reliability.md)."""
 
 from django.conf import settings
 from django.db import models
-from django.db.models import Q
+from django.db.models import F, Q
 from django.utils.translation import gettext_lazy as _
 
 from khata.core.models import TimeStampedModel
@@ -192,6 +192,10 @@ class Assessment(models.Model):
     model_training_size = models.PositiveIntegerField(null=True, blank=True)
     model_trained_at = models.DateTimeField(null=True, blank=True)
     is_current = models.BooleanField(_("current"), default=True)
+    # The band of the assessment this one replaced (empty: the first one), so "a client
+    # dropping a band" is a filter on current rows, not a look-up of the one before per company.
+    previous_band = models.CharField(_("band before"), max_length=1, blank=True,
+                                     choices=Band.choices)
 
     access_owner_path = "company__owner"
     access_portfolio = True
@@ -208,6 +212,9 @@ class Assessment(models.Model):
                          name="assessment_band_idx"),
             models.Index(fields=["valid_until"], condition=Q(is_current=True),
                          name="assessment_valid_idx"),
+            models.Index(fields=["company"], name="assessment_dropped_idx",
+                         condition=Q(is_current=True) & ~Q(previous_band="")
+                         & Q(band__gt=F("previous_band"))),
         ]
 
     def __str__(self) -> str:

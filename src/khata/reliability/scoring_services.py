@@ -40,7 +40,7 @@ _COLUMNS = ["company_id", "computed_at", "as_of", "probability", "low", "high", 
             "band_low", "band_high", "thin_data", "hard_stop", "credit_limit", "currency",
             "terms_days", "terms", "factors", "summary", "completeness",
             "valid_until", "method", "variant", "z_score", "model_id", "model_training_size",
-            "model_trained_at", "is_current"]
+            "model_trained_at", "is_current", "previous_band"]
 
 
 def _ids_of(companies) -> np.ndarray:
@@ -63,7 +63,8 @@ def _summary(band: str, p: float, low: float, high: float, thin: bool, hard: boo
     return f"Band {band}: chance of serious late payment {p:.1%} ({span})."
 
 
-def _rows(inputs, result, *, as_of: date, now, model_row) -> Iterable[tuple]:
+def _rows(inputs, result, *, as_of: date, now, model_row,
+          previous: dict[int, str] | None = None) -> Iterable[tuple]:
     """One Assessment row per company of the batch (factors: name and points only, and no
     list of what is missing or set aside; the company's card explains them in full by
     assessing it alone)."""
@@ -94,7 +95,8 @@ def _rows(inputs, result, *, as_of: date, now, model_row) -> Iterable[tuple]:
                _num(z) if has_statement else None,
                model_row.pk if model_row else None,
                model_row.training_size if model_row else None,
-               model_row.trained_at if model_row else None, True)
+               model_row.trained_at if model_row else None, True,
+               (previous or {}).get(company_id, ""))
 
 
 def _insert_assessments(rows: list[tuple], *, now, model_row) -> None:
@@ -173,11 +175,14 @@ def score_companies(*, companies, progress: Callable[[int, int], None] | None = 
             parts = assess_inputs(inputs, as_of=as_of, model_row=model_row, model=model)
             now = timezone.now()
             with transaction.atomic():
-                Assessment.objects.filter(company_id__in=inputs.ids.tolist(),
-                                          is_current=True).update(is_current=False)
+                current = Assessment.objects.filter(company_id__in=inputs.ids.tolist(),
+                                                    is_current=True)
+                previous = dict(current.values_list("company_id", "band"))
+                current.update(is_current=False)
                 for part, result, row in parts:
                     _insert_assessments(
-                        list(_rows(part, result, as_of=as_of, now=now, model_row=row)),
+                        list(_rows(part, result, as_of=as_of, now=now, model_row=row,
+                                   previous=previous)),
                         now=now, model_row=row)
             scored += len(inputs.ids)
             for part, result, row in parts:

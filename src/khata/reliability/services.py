@@ -392,9 +392,11 @@ def assessment_refresh(*, company: Company, as_of: date | None = None) -> Assess
         # The model learned from invoiced companies only (scoring_services.assess_inputs).
         model_row, model = None, None
     scored = score_one(data, model=model)
+    previous = (Assessment.objects.filter(company=company, is_current=True)
+                .values_list("band", flat=True).first())
     Assessment.objects.filter(company=company, is_current=True).update(is_current=False)
     return Assessment.objects.create(company=company, computed_at=timezone.now(),
-                                     is_current=True,
+                                     is_current=True, previous_band=previous or "",
                                      **assessment_values(scored, model_row=model_row))
 
 

@@ -230,3 +230,21 @@ def test_revoking_an_override_ends_it_now(head, manager):
     assert assessment_current(user=manager, company=company).override is None
     override.refresh_from_db()
     assert override.revoked_by == head
+
+
+def test_a_client_dropping_a_band_is_risky_and_says_from_what(manager, other_manager):
+    from khata.reliability.selectors import companies_risky
+
+    client = CompanyFactory(owner=manager, lifecycle="client")
+    steady = CompanyFactory(owner=manager, lifecycle="client")
+    assessment_refresh(company=client)
+    assessment_refresh(company=steady)
+    before = Assessment.objects.get(company=client, is_current=True).band
+    checklist_answer(by=manager, company=client, data={"registry_status": "in_liquidation"})
+    assessment_refresh(company=client)
+    assessment_refresh(company=steady)
+
+    risky = [r for r in companies_risky(user=manager) if r.reason == "band_dropped"]
+
+    assert [(r.company, r.previous_band, r.band) for r in risky] == [(client, before, "E")]
+    assert companies_risky(user=other_manager) == []
