@@ -162,21 +162,18 @@ def companies_by_band(*, user, filters: BandFilters | None = None,
     """Companies in the user's reach with their effective band, worst band first."""
     filters = filters or BandFilters()
     today = today or timezone.localdate()
-    queryset = visible_to(user, Company.objects.all())
+    queryset = with_band(visible_to(user, Company.objects.all()))
     if filters.lifecycle:
         queryset = queryset.filter(lifecycle__in=filters.lifecycle)
     if filters.owner:
         queryset = queryset.filter(owner_id=filters.owner)
     if filters.band:
-        queryset = queryset.filter(band_in_q(filters.band))
+        queryset = queryset.filter(band__in=[b for b in filters.band if b in Band.__members__])
     if filters.expiring:
-        queryset = queryset.filter(Exists(Assessment.objects.filter(
-            company=OuterRef("pk"), is_current=True,
-            valid_until__lte=today + timedelta(days=EXPIRING_DAYS))))
+        queryset = queryset.filter(cur__valid_until__lte=today + timedelta(days=EXPIRING_DAYS))
     if filters.assessed is not None:
-        has = Exists(Assessment.objects.filter(company=OuterRef("pk"), is_current=True))
-        queryset = queryset.filter(has if filters.assessed else ~has)
-    return (with_band(queryset).select_related("owner")
+        queryset = queryset.filter(cur__id__isnull=not filters.assessed)
+    return (queryset.select_related("owner")
             .order_by(F("band").desc(nulls_last=True), "-probability", "display_name", "id"))
 
 
