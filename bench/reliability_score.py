@@ -38,7 +38,6 @@ from django.utils import timezone  # noqa: E402
 from khata.clients.models import Company  # noqa: E402
 from khata.reliability.inputs import batch_inputs, company_input  # noqa: E402
 from khata.reliability.models import (  # noqa: E402
-    Assessment,
     ChecklistAnswer,
     FinancialStatement,
     Invoice,
@@ -48,6 +47,7 @@ from khata.reliability.scoring_services import (  # noqa: E402
     _insert_assessments,
     _rows,
     assess_inputs,
+    retire_current,
     score_companies,
 )
 from khata.reliability.selectors import learned_model_current  # noqa: E402
@@ -69,10 +69,7 @@ def phases(ids: np.ndarray, *, batch_size: int, write: bool) -> dict:
         if write:
             now = timezone.now()
             with transaction.atomic():
-                current = Assessment.objects.filter(company_id__in=inputs.ids.tolist(),
-                                                    is_current=True)
-                previous = dict(current.values_list("company_id", "band"))
-                current.update(is_current=False)
+                previous = retire_current(inputs.ids.tolist())
                 for part, result, row in parts:
                     _insert_assessments(list(_rows(part, result, as_of=today, now=now,
                                                    model_row=row, previous=previous)),

@@ -99,6 +99,27 @@ def _rows(inputs, result, *, as_of: date, now, model_row,
                (previous or {}).get(company_id, ""))
 
 
+def retire_current(company_ids: list[int]) -> dict[int, str]:
+    """Clear the current flag of these companies' assessments; returns their bands (the
+    "band before" of the new rows). One UPDATE … RETURNING (PostgreSQL, and SQLite since
+    3.35) instead of a read and an update: the read was a third of a batch's write time."""
+    table = connection.ops.quote_name(Assessment._meta.db_table)
+    previous: dict[int, str] = {}
+    with connection.cursor() as cursor:
+        if connection.vendor == "postgresql":
+            cursor.execute(f"UPDATE {table} SET is_current = false WHERE is_current "
+                           "AND company_id = ANY(%s) RETURNING company_id, band",
+                           [company_ids])
+            return dict(cursor.fetchall())
+        for start in range(0, len(company_ids), 10_000):  # SQLite: at most 32,766 variables
+            part = company_ids[start:start + 10_000]
+            marks = ", ".join(["%s"] * len(part))
+            cursor.execute(f"UPDATE {table} SET is_current = 0 WHERE is_current "
+                           f"AND company_id IN ({marks}) RETURNING company_id, band", part)
+            previous.update(cursor.fetchall())
+    return previous
+
+
 def _insert_assessments(rows: list[tuple], *, now, model_row) -> None:
     """Insert the batch's Assessment rows (`_COLUMNS` order). PostgreSQL: one COPY (a
     multi-row INSERT through the ORM managed 4,000 rows/s, most of a 100,000-company run;
@@ -175,10 +196,7 @@ def score_companies(*, companies, progress: Callable[[int, int], None] | None = 
             parts = assess_inputs(inputs, as_of=as_of, model_row=model_row, model=model)
             now = timezone.now()
             with transaction.atomic():
-                current = Assessment.objects.filter(company_id__in=inputs.ids.tolist(),
-                                                    is_current=True)
-                previous = dict(current.values_list("company_id", "band"))
-                current.update(is_current=False)
+                previous = retire_current(inputs.ids.tolist())
                 for part, result, row in parts:
                     _insert_assessments(
                         list(_rows(part, result, as_of=as_of, now=now, model_row=row,
