@@ -71,32 +71,42 @@ def _rows(inputs, result, *, as_of: date, now, model_row,
     policy = Policy()
     names = result.point_names
     method = Method.LEARNED if model_row is not None else Method.RULES
+    # The strongest factors of every row at once (a sort per row in Python was a sixth of
+    # the batch's time): their columns by |points|, rounded, as plain lists.
+    order = np.argsort(-np.abs(result.points), axis=1, kind="stable")[:, :TOP_FACTORS]
+    strongest = np.round(np.take_along_axis(result.points, order, axis=1), 4).tolist()
+    order = order.tolist()
+    columns = {name: getattr(result, name).tolist() for name in (
+        "band", "band_low", "band_high", "completeness", "hard_stop", "probability", "low",
+        "high", "credit_limit", "terms", "z_score", "z_variant", "valid_days")}
+    has_statement = inputs.batch.has_statement.tolist()
+    currency = inputs.currency.tolist()
+    previous = previous or {}
+    letters = [b.value for b in BANDS]
+    variants = [v.value for v in VARIANT_CODES]
+    model_values = ((model_row.pk, model_row.training_size, model_row.trained_at)
+                    if model_row else (None, None, None))
     for i, company_id in enumerate(inputs.ids.tolist()):
-        band = BANDS[int(result.band[i])].value
-        completeness = float(result.completeness[i])
+        band = letters[columns["band"][i]]
+        completeness = columns["completeness"][i]
         thin = completeness < policy.thin_completeness
-        hard = bool(result.hard_stop[i])
-        p, low, high = float(result.probability[i]), float(result.low[i]), float(result.high[i])
-        limit = result.credit_limit[i]
-        points = result.points[i]
-        factors = sorted(({"name": name, "points": round(float(value), 4)}
-                          for name, value in zip(names, points, strict=True) if value),
-                         key=lambda f: -abs(f["points"]))[:TOP_FACTORS]
-        terms = int(result.terms[i])
-        has_statement = bool(inputs.batch.has_statement[i])
-        z = float(result.z_score[i])
+        hard = columns["hard_stop"][i]
+        p, low, high = columns["probability"][i], columns["low"][i], columns["high"][i]
+        limit = columns["credit_limit"][i]
+        has_limit = math.isfinite(limit)
+        factors = [{"name": names[j], "points": value}
+                   for j, value in zip(order[i], strongest[i], strict=True) if value]
+        terms = columns["terms"][i]
+        z = columns["z_score"][i]
         yield (company_id, now, as_of, p, low, high, band,
-               BANDS[int(result.band_low[i])].value, BANDS[int(result.band_high[i])].value,
-               thin, hard, None if not math.isfinite(limit) else int(limit),
-               inputs.currency[i] or "" if math.isfinite(limit) else "",
+               letters[columns["band_low"][i]], letters[columns["band_high"][i]],
+               thin, hard, int(limit) if has_limit else None,
+               (currency[i] or "") if has_limit else "",
                TERMS_DAYS[terms], TERMS[terms], factors, _summary(band, p, low, high, thin, hard),
-               completeness, as_of + timedelta(days=int(result.valid_days[i])), method,
-               VARIANT_CODES[int(result.z_variant[i])].value if has_statement else "",
-               _num(z) if has_statement else None,
-               model_row.pk if model_row else None,
-               model_row.training_size if model_row else None,
-               model_row.trained_at if model_row else None, True,
-               (previous or {}).get(company_id, ""))
+               completeness, as_of + timedelta(days=columns["valid_days"][i]), method,
+               variants[columns["z_variant"][i]] if has_statement[i] else "",
+               _num(z) if has_statement[i] else None, *model_values, True,
+               previous.get(company_id, ""))
 
 
 def retire_current(company_ids: list[int]) -> dict[int, str]:
