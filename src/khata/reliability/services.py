@@ -447,6 +447,9 @@ def band_override(*, by: User, company: Company, band: str, reason: str,
         errors["expires_at"] = [_("An override may last at most a year; set it again then.")]
     if errors:
         raise ValidationError(errors)
+    # One override in force per company (the list by band joins it): two heads overriding
+    # at once queue here, and the second replaces the first.
+    Company.objects.select_for_update().filter(pk=company.pk).first()
     for current in BandOverride.objects.filter(company=company, revoked_at__isnull=True,
                                                expires_at__gt=now):
         _revoke(by=by, override=current, now=now)
