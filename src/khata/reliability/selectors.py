@@ -193,11 +193,20 @@ def companies_risky(*, user, today: date | None = None, limit: int = 20) -> list
     and companies whose assessment ends within EXPIRING_DAYS (bounded queries, capped)."""
     today = today or timezone.localdate()
     base = with_band(visible_to(user, Company.objects.all())).select_related("owner")
-    dropped = (base.filter(lifecycle=Lifecycle.CLIENT, cur__previous_band__gt="",
-                           cur__band__gt=F("cur__previous_band"),
-                           cur__computed_at__gte=timezone.now() - timedelta(days=90))
-               .annotate(previous_band=F("cur__previous_band"))
-               .order_by("-cur__band", "display_name", "id")[:limit])
+    # From the assessments' side: the partial index "assessment_dropped_idx" holds exactly
+    # the current rows worse than the one before (1.8 s from the companies' side for the
+    # head at 1,000,000 companies).
+    drops = list(visible_to(user, Assessment.objects.filter(
+        is_current=True, band__gt=F("previous_band"), company__lifecycle=Lifecycle.CLIENT,
+        computed_at__gte=timezone.now() - timedelta(days=90)).exclude(previous_band=""))
+        .order_by("-band", "company__display_name", "company_id")
+        .values_list("company_id", "previous_band")[:limit])
+    found = {c.pk: c for c in base.filter(pk__in=[pk for pk, _band in drops])}
+    dropped = []
+    for pk, previous_band in drops:
+        if pk in found:
+            found[pk].previous_band = previous_band
+            dropped.append(found[pk])
     expiring = (base.filter(cur__valid_until__gte=today,
                             cur__valid_until__lte=today + timedelta(days=EXPIRING_DAYS))
                 .order_by("cur__valid_until", "id")[:limit])
