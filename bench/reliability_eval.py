@@ -45,21 +45,26 @@ import numpy as np
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT / "src"))
 
-from khata.reliability.altman import (  # noqa: E402
+from khata.reliability.scoring.altman import (  # noqa: E402
     FIELDS,
     ratio_arrays,
     score_arrays,
     variant_codes,
 )
-from khata.reliability.assessment import CompanyBatch, assess_many  # noqa: E402
-from khata.reliability.checklist import REFERENCE_CODES, REGISTRY_CODES, References, RegistryStatus  # noqa: E402  # noqa: E402
-from khata.reliability.learned import (  # noqa: E402
+from khata.reliability.scoring.assessment import CompanyBatch, assess_many  # noqa: E402
+from khata.reliability.scoring.checklist import (  # noqa: E402
+    REFERENCE_CODES,
+    REGISTRY_CODES,
+    References,
+    RegistryStatus,
+)
+from khata.reliability.scoring.learned import (  # noqa: E402
     FEATURES,
     PAYMENT_FEATURES,
     feature_matrix,
     train_matrix,
 )
-from khata.reliability.payments import Invoice, payment_behaviour, payment_columns  # noqa: E402
+from khata.reliability.scoring.payments import Invoice, payment_behaviour, payment_columns  # noqa: E402
 
 AS_OF = date(2026, 3, 31)
 SEED = 20260331
@@ -202,7 +207,7 @@ def altman_scores(batch: CompanyBatch) -> np.ndarray:
     score, partial, zone = score_arrays(ratios, codes)
     # Scores of different variants are on different scales; put them on one by the position
     # between the variant's cut-offs (0 = distress cut-off, 1 = safe cut-off).
-    from khata.reliability.altman import SPECS, VARIANT_CODES
+    from khata.reliability.scoring.altman import SPECS, VARIANT_CODES
 
     lower = np.array([SPECS[v].distress_below for v in VARIANT_CODES])[codes]
     upper = np.array([SPECS[v].safe_above for v in VARIANT_CODES])[codes]

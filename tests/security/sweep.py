@@ -28,7 +28,7 @@ from __future__ import annotations
 import itertools
 from collections.abc import Callable
 from dataclasses import dataclass
-from datetime import date
+from datetime import date, timedelta
 from decimal import Decimal
 
 from django.core.files.base import ContentFile
@@ -206,6 +206,33 @@ def _enrolment(owner, marker):
     return enrolment_create(by=owner, plan=plan, company=_company(owner, marker))
 
 
+_IN_A_MONTH = (date.today() + timedelta(days=30)).isoformat()  # noqa: DTZ011 (a date only)
+
+
+def _statement(owner, marker):
+    from khata.reliability.services import statement_create
+
+    return statement_create(by=owner, company=_company(owner, marker), data={
+        "fiscal_year": 2025, "currency": "INR", "revenue": "1000", "total_assets": "800"})
+
+
+def _invoice(owner, marker):
+    from khata.reliability.services import invoice_create
+
+    return invoice_create(by=owner, company=_company(owner, marker), data={
+        "number": f"S-{next(_serial)}", "currency": "INR", "amount": "500",
+        "issued_on": "2026-01-05", "due_on": "2026-02-04"})
+
+
+def _band_override(owner, marker):
+    from khata.reliability.services import band_override
+    from khata.team.models import User
+
+    head = User.objects.filter(role="head", is_active=True).order_by("pk").first()
+    return band_override(by=head, company=_company(owner, marker), band="C", reason=marker,
+                         expires_at=_IN_A_MONTH)
+
+
 KINDS: dict[str, Kind] = {
     "company": Kind(_company),
     "deleted_company": Kind(_deleted_company),
@@ -228,6 +255,9 @@ KINDS: dict[str, Kind] = {
     "task": Kind(_task),
     "contact_plan": Kind(_contact_plan),
     "enrolment": Kind(_enrolment),
+    "statement": Kind(_statement),
+    "invoice": Kind(_invoice),
+    "band_override": Kind(_band_override),
 }
 
 
@@ -315,6 +345,17 @@ UI_RECORD_ROUTES: dict[str, dict[str, str]] = {
     "planning:enrolment_pause": {"pk": "enrolment"},
     "planning:enrolment_resume": {"pk": "enrolment"},
     "planning:enrolment_exit": {"pk": "enrolment"},
+    "reliability:card": {"pk": "company"},
+    "reliability:reassess": {"pk": "company"},
+    "reliability:override": {"pk": "company"},
+    "reliability:statements": {"pk": "company"},
+    "reliability:invoices": {"pk": "company"},
+    "reliability:checklist": {"pk": "company"},
+    "reliability:statement_edit": {"pk": "statement"},
+    "reliability:statement_delete": {"pk": "statement"},
+    "reliability:invoice_edit": {"pk": "invoice"},
+    "reliability:invoice_paid": {"pk": "invoice"},
+    "reliability:override_revoke": {"pk": "band_override"},
 }
 
 # Routes refused to every manager whatever the id (the head's work): a colleague gets 403 for
@@ -371,6 +412,17 @@ UI_DATA: dict[str, list[dict]] = {
     "planning:plan_edit": [{"name": "Changed by the sweep", "step-1-channel": "call",
                             "step-1-delay_days": "1"}],
     "planning:plan_enrol": [{"company": Ref("company")}, {"segment": Ref("segment")}],
+    "reliability:statements": [{"fiscal_year": "2024", "currency": "INR", "revenue": "10"}],
+    "reliability:statement_edit": [{"fiscal_year": "2025", "currency": "INR", "revenue": "12"}],
+    "reliability:invoices": [{"number": "SW-1", "currency": "INR", "amount": "10",
+                              "issued_on": "2026-01-01", "due_on": "2026-01-31"}],
+    "reliability:invoice_edit": [{"number": "Changed by the sweep", "currency": "INR",
+                                  "amount": "10", "issued_on": "2026-01-01",
+                                  "due_on": "2026-01-31"}],
+    "reliability:invoice_paid": [{"paid_on": "2026-02-01"}],
+    "reliability:checklist": [{"years_in_business": "3", "registry_status": "active",
+                               "legal_disputes": "yes", "references": "poor"}],
+    "reliability:override": [{"band": "E", "reason": "sweep", "expires_at": _IN_A_MONTH}],
 }
 
 # Route name → what it lists. Every GET is checked: no colleague's record shows up.
@@ -414,6 +466,8 @@ UI_COLLECTIONS: dict[str, Listing] = {
     "planning:calendar": Listing(),
     "planning:calendar_month": Listing(),
     "planning:calendar_feed": Listing(),
+    "reliability:companies": Listing("company", queries=({}, {"owner": Ref("user")},
+                                                          {"lifecycle": "prospect"})),
 }
 
 # Route name (or a pattern with `*`) → why the sweep does not try it.
@@ -460,6 +514,9 @@ API_PARAM_KINDS: dict[str, str] = {
     "task_id": "task",
     "plan_id": "contact_plan",
     "enrolment_id": "enrolment",
+    "statement_id": "statement",
+    "invoice_id": "invoice",
+    "override_id": "band_override",
 }
 
 # "METHOD /path" → {parameter: kind} where the name alone says the wrong thing.
@@ -508,6 +565,17 @@ API_BODIES: dict[str, dict] = {
     "PATCH /api/v1/plans/{plan_id}": {"name": "Changed by the sweep"},
     "POST /api/v1/plans/{plan_id}/enrolments": {"company": Ref("company")},
     "POST /api/v1/enrolments/{enrolment_id}/exit": {"reason": "manual"},
+    "POST /api/v1/companies/{company_id}/statements": {"fiscal_year": 2024, "currency": "INR",
+                                                       "revenue": "10"},
+    "PATCH /api/v1/statements/{statement_id}": {"revenue": "12"},
+    "POST /api/v1/companies/{company_id}/invoices": {"number": "SW-1", "currency": "INR",
+                                                     "amount": "10", "issued_on": "2026-01-01",
+                                                     "due_on": "2026-01-31"},
+    "PATCH /api/v1/invoices/{invoice_id}": {"number": "Changed by the sweep"},
+    "POST /api/v1/invoices/{invoice_id}/paid": {"paid_on": "2026-02-01"},
+    "POST /api/v1/companies/{company_id}/checklist": {"legal_disputes": True},
+    "POST /api/v1/companies/{company_id}/override": {"band": "E", "reason": "sweep",
+                                                     "expires_at": _IN_A_MONTH},
     "POST /api/v1/imports": {"multipart": True, "kind": "contacts", "owner": Ref("user"),
                              "file": upload("sweep.csv", b"Name,Company\nRavi,Acme\n")},
 }
@@ -562,6 +630,8 @@ API_COLLECTIONS: dict[str, Listing] = {
     "GET /api/v1/calendar": Listing("task", queries=({"start": _WINDOW[0],
                                                       "end": _WINDOW[1]},)),
     "GET /api/v1/calendar/feed": Listing(),
+    "GET /api/v1/reliability/companies": Listing("company", queries=({}, {"owner": Ref("user")},
+                                                                      {"expiring": "false"})),
 }
 
 API_EXEMPT: dict[str, str] = {
@@ -583,6 +653,8 @@ API_EXEMPT: dict[str, str] = {
                                    "record",
     "POST /api/v1/segments": "adds a shared segment owned by the caller; its rules name field "
                              "values, not records",
+    "POST /api/v1/reliability/what-if": "scores figures in the body and stores nothing; names "
+                                        "no record (reliability/tests/test_api.py)",
     "POST /api/v1/fit/retrain": "head-only: queues the fit run over the whole database; names "
                                 "no record (test_fit_services)",
 }

@@ -20,6 +20,7 @@ from khata.clients.api import router as clients_router
 from khata.planning.api import router as planning_router
 from khata.prospecting.api import router as prospecting_router
 from khata.prospecting.api_fit import router as fit_router
+from khata.reliability.api import router as reliability_router
 from khata.team.api import router as team_router
 from khata.team.auth import BearerToken, BrowserSession
 
@@ -197,3 +198,4 @@ api.add_router("/", audit_router)
 api.add_router("/", prospecting_router)
 api.add_router("/", fit_router)
 api.add_router("/", planning_router)
+api.add_router("/", reliability_router)

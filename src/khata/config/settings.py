@@ -73,6 +73,7 @@ INSTALLED_APPS = [
     "khata.team",
     "khata.clients",
     "khata.catalog",
+    "khata.reliability",
     "khata.prospecting",
     "khata.planning",
     "khata.audit",

@@ -15,6 +15,7 @@ urlpatterns = [
     path("", include("khata.prospecting.urls")),
     path("", include("khata.prospecting.urls_fit")),
     path("", include("khata.planning.urls")),
+    path("", include("khata.reliability.urls")),
     path("f/", include("khata.prospecting.urls_public")),
     path("audit/", include("khata.audit.urls")),
     path("api/v1/", api.urls),

@@ -13,8 +13,11 @@ from django.utils.translation import gettext_lazy as _
 from khata.clients.selectors import AtLeast, companies_stale, count_capped, lifecycle_counts
 from khata.core.selectors import worker_state
 from khata.planning.selectors import meetings_today, tasks_due_today, tasks_overdue
+from khata.reliability.selectors import EXPIRING_DAYS, companies_risky
 from khata.team.access import is_head
 from khata.team.selectors import changes_visible, managers_active, tokens_of
+
+RISKY_SHOWN = 10
 
 
 @dataclass
@@ -59,6 +62,11 @@ def today_sections(*, user) -> list[TodaySection]:
         empty=_("No stale records — well done.") if sum(counts.values())
         else _("No companies yet. Add your first client to start your portfolio."),
     ))
+    risky = companies_risky(user=user, limit=RISKY_SHOWN)
+    sections.append(TodaySection(
+        key="risky", title=_("Reliability to watch"), rows=risky, count=len(risky),
+        empty=_now("No client dropped a band and no assessment ends in the next %(days)s days.")
+        % {"days": EXPIRING_DAYS}))
     sections.append(TodaySection(key="portfolio", title=_("Portfolio"),
                                  rows=[{key: shown(n) for key, n in counts.items()}]))
     if is_head(user):

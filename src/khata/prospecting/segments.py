@@ -20,6 +20,8 @@ from django.utils.translation import gettext_lazy
 
 from khata.clients.choices import Lifecycle, RevenueBand, SizeTier
 from khata.clients.selectors import company_ids_with_any_need, company_ids_with_need
+from khata.reliability.choices import Band
+from khata.reliability.selectors import band_in_q
 
 MAX_DEPTH = 3
 MAX_RULES = 50
@@ -53,6 +55,10 @@ FIELDS: dict[str, Field] = {
     "created": Field(gettext_lazy("Added (days ago)"), "days", ("within", "older")),
     "last_verified": Field(gettext_lazy("Last verified (days ago)"), "days",
                            ("within", "older", "never")),
+    # The effective band: the head's override while in force, the current assessment's
+    # otherwise; "is none of" includes companies not assessed yet.
+    "reliability_band": Field(gettext_lazy("Reliability band"), "choice", ("in", "not_in"),
+                              tuple(Band.values)),
 }
 
 OP_LABELS = {
@@ -113,6 +119,13 @@ def _clean_rule(rule, path: str) -> dict:
             value = value.strip()[:100]
         elif any(not isinstance(item, str) for item in value):
             _fail(path, _("%(field)s takes text values.") % {"field": name})
+        elif name == "reliability_band":
+            value = [item.strip().upper() for item in value]
+            wrong = [item for item in value if item not in field.choices]
+            if wrong:
+                _fail(path, _("there is no reliability band %(wrong)s; bands run from A "
+                              "(very reliable) to E (do not extend credit).")
+                      % {"wrong": ", ".join(f"“{item}”" for item in wrong)})
         elif field.kind == "choice":
             wrong = [item for item in value if item not in field.choices]
             if wrong:
@@ -190,6 +203,9 @@ def _rule_q(rule: dict, now) -> Q:
         return condition
     if field.kind == "industry":
         condition = _industry_q(value)
+        return ~condition if op == "not_in" else condition
+    if name == "reliability_band":
+        condition = band_in_q(value, now)
         return ~condition if op == "not_in" else condition
     column = "owner_id" if name == "owner" else name
     if op == "contains":

@@ -116,3 +116,27 @@ def test_a_company_with_several_matching_needs_is_one_member(head, manager):
 
     assert list(found.values_list("display_name", flat=True)) == ["Both"]
     assert found.count() == 1
+
+
+def test_rules_pick_by_reliability_band_with_the_override_applied(head, manager):
+    from datetime import timedelta
+
+    from django.utils import timezone
+
+    from khata.reliability.services import assessment_refresh, band_override, checklist_answer
+
+    gone = CompanyFactory(owner=manager, display_name="Gone")
+    held = CompanyFactory(owner=manager, display_name="Held")
+    CompanyFactory(owner=manager, display_name="Unassessed")
+    checklist_answer(by=manager, company=gone, data={"registry_status": "struck_off"})
+    assessment_refresh(company=gone)
+    assessment_refresh(company=held)
+    band_override(by=head, company=held, band="E", reason="Parent in liquidation",
+                  expires_at=timezone.localdate() + timedelta(days=10))
+
+    in_e = {"match": "all", "rules": [{"field": "reliability_band", "op": "in",
+                                       "value": ["E"]}]}
+    not_e = {"match": "all", "rules": [{"field": "reliability_band", "op": "not_in",
+                                        "value": ["E"]}]}
+    assert members(manager, in_e) == {"Gone", "Held"}
+    assert members(manager, not_e) == {"Unassessed"}

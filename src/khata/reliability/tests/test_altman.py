@@ -7,7 +7,7 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
-from khata.reliability.altman import (
+from khata.reliability.scoring.altman import (
     SPECS,
     Profile,
     Statement,

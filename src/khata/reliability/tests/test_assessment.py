@@ -9,8 +9,8 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from khata.reliability.altman import Profile, Statement, profile_columns, statement_columns
-from khata.reliability.assessment import (
+from khata.reliability.scoring.altman import Profile, Statement, profile_columns, statement_columns
+from khata.reliability.scoring.assessment import (
     Band,
     BatchResult,
     CompanyBatch,
@@ -18,9 +18,14 @@ from khata.reliability.assessment import (
     assess,
     assess_many,
 )
-from khata.reliability.checklist import Checklist, References, RegistryStatus, checklist_columns
-from khata.reliability.learned import FEATURES, train_matrix
-from khata.reliability.payments import Invoice, payment_behaviour, payment_columns
+from khata.reliability.scoring.checklist import (
+    Checklist,
+    References,
+    RegistryStatus,
+    checklist_columns,
+)
+from khata.reliability.scoring.learned import FEATURES, train_matrix
+from khata.reliability.scoring.payments import Invoice, payment_behaviour, payment_columns
 
 AS_OF = date(2026, 3, 31)
 ASHA = "Asha Rao"

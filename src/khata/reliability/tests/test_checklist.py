@@ -4,7 +4,12 @@ from datetime import date
 
 import pytest
 
-from khata.reliability.checklist import Checklist, References, RegistryStatus, score_checklist
+from khata.reliability.scoring.checklist import (
+    Checklist,
+    References,
+    RegistryStatus,
+    score_checklist,
+)
 
 ON = date(2026, 3, 1)
 

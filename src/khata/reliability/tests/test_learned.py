@@ -5,7 +5,7 @@ from datetime import date
 import numpy as np
 import pytest
 
-from khata.reliability.learned import (
+from khata.reliability.scoring.learned import (
     FEATURES,
     FeatureRow,
     NotEnoughHistory,
@@ -96,6 +96,6 @@ def test_rows_api_matches_matrix_api():
     x, y = synthetic(1_000)
     rows = [TrainingRow(FeatureRow(*map(float, r)), bool(t)) for r, t in zip(x, y, strict=True)]
 
-    from khata.reliability.learned import train
+    from khata.reliability.scoring.learned import train
 
     assert train(rows, trained_on=ON) == train_matrix(x, y, trained_on=ON)

@@ -7,7 +7,7 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
-from khata.reliability.payments import (
+from khata.reliability.scoring.payments import (
     Invoice,
     MixedCurrencies,
     payment_behaviour,
@@ -148,3 +148,40 @@ def test_figures_stay_in_range_for_any_history(rows):
         assert 0 <= result.dbt_weighted <= result.longest_delay_days
         assert 0 <= result.share_paid_late <= 1
     assert 0 <= result.open_overdue_90_amount <= result.open_overdue_amount
+
+
+_history = st.lists(st.tuples(
+    st.integers(-30, 700),  # issued, days before AS_OF (negative: not issued yet)
+    st.sampled_from([30, 45, -3]),  # terms (a negative one is due before issue: set aside)
+    st.one_of(st.none(), st.integers(-10, 150)),  # days late, None while unpaid
+    st.sampled_from([0, 100, 2500, 99999]),  # amount (0 is set aside)
+), max_size=25)
+
+
+@given(st.lists(_history, min_size=1, max_size=8))
+def test_payment_arrays_agree_with_payment_behaviour(histories):
+    import numpy as np
+
+    from khata.reliability.scoring.payments import payment_arrays, payment_columns
+
+    epoch = date(1970, 1, 1)
+    companies = [[Invoice(AS_OF - timedelta(days=back),
+                          AS_OF - timedelta(days=back) + timedelta(days=terms), D(amount), "INR",
+                          None if late is None
+                          else AS_OF - timedelta(days=back) + timedelta(days=terms + late))
+                  for back, terms, late, amount in history] for history in histories]
+    rows = [(c, i) for c, history in enumerate(companies) for i in history]
+
+    def day(value):
+        return (value - epoch).days
+
+    got = payment_arrays(
+        np.array([c for c, _ in rows], dtype=np.int64), len(companies),
+        np.array([day(i.issued) for _, i in rows], dtype=float),
+        np.array([day(i.due) for _, i in rows], dtype=float),
+        np.array([np.nan if i.paid is None else day(i.paid) for _, i in rows], dtype=float),
+        np.array([float(i.amount) for _, i in rows], dtype=float), day(AS_OF))
+    expected = payment_columns([payment_behaviour(history, AS_OF) for history in companies])
+
+    for name, values in expected.items():
+        assert np.allclose(got[name], values, equal_nan=True, atol=1e-9), name

@@ -1,4 +1,5 @@
-"""`khata import companies|contacts|products FILE`: import a file with a progress bar."""
+"""`khata import companies|contacts|products|leads|statements|invoices FILE`: import a file with a
+progress bar."""
 
 import shutil
 import sys
@@ -30,7 +31,8 @@ def progress_bar(stream):
 
 
 class Command(BaseCommand):
-    help = ("Import companies, contacts, products or leads from CSV, XLSX or vCard. Example: "
+    help = ("Import companies, contacts, products, leads, financial statements or invoices "
+            "from CSV, XLSX or vCard. Example: "
             "khata import companies clients.csv --user asha@firm.in; "
             "khata import leads fair.xlsx --user asha@firm.in --search-method 'Pune Fair 2026'")
 

@@ -1,0 +1,13 @@
+from django.apps import AppConfig
+
+
+class ReliabilityConfig(AppConfig):
+    name = "khata.reliability"
+    label = "reliability"
+    verbose_name = "Reliability"
+
+    def ready(self) -> None:
+        from khata.clients.panels import CompanyPanel, register_company_panel
+        from khata.reliability import importing  # noqa: F401  (registers the importers)
+
+        register_company_panel(CompanyPanel("reliability", "reliability:card"))
