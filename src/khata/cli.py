@@ -18,6 +18,7 @@ COMMANDS = {
     "portfolio": "give companies to a manager, by id or filter (portfolio assign --to EMAIL …)",
     "token": "create, list or revoke API tokens (token create EMAIL)",
     "plans": "contact plans: make the tasks of steps now due (plans advance), list them",
+    "figures": "count the analysis pages' figures now (figures refresh), or show their age",
     "import": "import companies, contacts or products from CSV, XLSX or vCard",
     "export": "export companies or contacts to CSV or XLSX",
     "check": "check the configuration (check --deploy for production)",

@@ -147,6 +147,12 @@ class Company(SoftDeleteModel):
                          name="company_freshness_idx"),
             models.Index(fields=["lifecycle"], name="company_lifecycle_idx"),
             models.Index(fields=["country", "region", "city"], name="company_place_idx"),
+            # The segment rules used most (issue 5): "industry and region", "lifecycle and
+            # size". Partial on live companies, so a count can be answered from the index.
+            models.Index(fields=["region", "industry"], condition=models.Q(
+                deleted_at__isnull=True), name="company_region_industry_idx"),
+            models.Index(fields=["lifecycle", "size_tier"], condition=models.Q(
+                deleted_at__isnull=True), name="company_lifecycle_size_idx"),
         ]
 
     def __str__(self) -> str:
