@@ -139,11 +139,13 @@ def segment_figures_refresh(*, segment_id: int, now=None) -> int:
                                       key=str(segment_id)).delete()
         return 0
     figures = segment_rows(segment, at)
+    total = sum(figure.total for figure in figures)
     with transaction.atomic():
         AudienceFigure.objects.filter(dimension=FigureDimension.SEGMENT,
                                       key=str(segment.pk)).delete()
         AudienceFigure.objects.bulk_create(figures, batch_size=BATCH)
-    return sum(figure.total for figure in figures)
+        segment_count_record(segment=segment, count=total)
+    return total
 
 
 def figures_refresh_request(*, by) -> None:

@@ -423,8 +423,12 @@ def segment_save(*, by: User, data: dict, segment: Segment | None = None) -> Seg
     else:
         record_change(actor=by, obj=segment, before=before)
     # The count's history starts (or gains today's figure) with every save.
+    # (On PostgreSQL a count past COUNT_BUDGET_MS is the planner's estimate; the recount
+    # queued below puts the exact figure of the whole team in its place.)
+    from khata.prospecting.figures_selectors import count_quickly
+
     segment_count_record(segment=segment,
-                         count=rules_members(user=by, rules=segment.rules).count())
+                         count=count_quickly(rules_members(user=by, rules=segment.rules)).value)
     # Its stored figures (what its page and the analysis show) are counted again at once.
     from khata.prospecting.tasks import segment_figures_refresh_task
 

@@ -221,6 +221,7 @@ def test_a_segment_count_comes_from_the_refresh_until_its_rules_change(
         callback()
     stored = segment_count(user=manager, segment=goa)
     assert (stored.value, stored.as_of is not None) == (3, True)
+    assert list(goa.counts.values_list("count", flat=True)) == [5]  # the team's, today
 
 
 def test_the_segment_page_shows_the_stored_count_with_its_age(audience, manager_client):
