@@ -6,7 +6,7 @@ and `khata figures refresh` run it on demand. Running it twice changes nothing."
 import time
 from datetime import timedelta
 
-from django.db import transaction
+from django.db import connection, transaction
 from django.db.models import Avg, Count, DurationField, ExpressionWrapper, F, Q
 from django.db.models.functions import Coalesce, TruncMonth
 from django.utils import timezone
@@ -104,6 +104,16 @@ def month_rows(at) -> list[AudienceFigure]:
                            leads=row["leads"], counted_at=at) for row in rows]
 
 
+def _lock_figures() -> None:
+    """Inside the writing transaction: one writer of stored figures at a time. SQLite's
+    writers already queue (IMMEDIATE transactions); on PostgreSQL two refreshes deleting and
+    inserting at once would each keep the other's rows, so the second waits (readers don't)."""
+    if connection.vendor == "postgresql":
+        with connection.cursor() as cursor:
+            cursor.execute(f"LOCK TABLE {AudienceFigure._meta.db_table} "
+                           "IN SHARE ROW EXCLUSIVE MODE")
+
+
 def figures_refresh(*, now=None) -> FigureRun:
     """Count every stored figure again and replace the old ones in one short transaction
     (readers see the old figures until it commits); record the run and each segment's count
@@ -115,6 +125,7 @@ def figures_refresh(*, now=None) -> FigureRun:
     for segment in segments:
         figures.extend(segment_rows(segment, at))
     with transaction.atomic():
+        _lock_figures()
         AudienceFigure.objects.all().delete()
         AudienceFigure.objects.bulk_create(figures, batch_size=BATCH)
         for segment in segments:
@@ -141,6 +152,7 @@ def segment_figures_refresh(*, segment_id: int, now=None) -> int:
     figures = segment_rows(segment, at)
     total = sum(figure.total for figure in figures)
     with transaction.atomic():
+        _lock_figures()
         AudienceFigure.objects.filter(dimension=FigureDimension.SEGMENT,
                                       key=str(segment.pk)).delete()
         AudienceFigure.objects.bulk_create(figures, batch_size=BATCH)
@@ -148,9 +160,20 @@ def segment_figures_refresh(*, segment_id: int, now=None) -> int:
     return total
 
 
-def figures_refresh_request(*, by) -> None:
-    """Someone asked for fresh figures: queue a refresh once this transaction commits."""
+# "Refresh now" within this many seconds of the last refresh queues nothing: one click per
+# person on a team of fifty must not queue fifty recounts of a million companies.
+REFRESH_AGAIN_AFTER = 60
+
+
+def figures_refresh_request(*, by, now=None) -> bool:
+    """Someone asked for fresh figures: queue a refresh once this transaction commits,
+    unless the figures were counted within the last minute. True when one was queued."""
     from khata.prospecting.tasks import figures_refresh_task
 
     ensure_active(by)
+    now = now or timezone.now()
+    if FigureRun.objects.filter(
+            finished_at__gt=now - timedelta(seconds=REFRESH_AGAIN_AFTER)).exists():
+        return False
     transaction.on_commit(figures_refresh_task.enqueue)
+    return True

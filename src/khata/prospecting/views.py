@@ -350,8 +350,10 @@ def analysis_view(request):
 @require_POST
 def figures_refresh_view(request):
     """"Refresh now": queue a new count of the stored figures and come back to the page."""
-    figures_refresh_request(by=request.user)
-    messages.info(request, _("Counting the figures again: reload the page in a minute."))
+    if figures_refresh_request(by=request.user):
+        messages.info(request, _("Counting the figures again: reload the page in a minute."))
+    else:
+        messages.info(request, _("The figures were counted less than a minute ago."))
     back = request.POST.get("next", "")
     allowed = {reverse("prospecting:analysis"), reverse("prospecting:methods")}
     return redirect(back if back in allowed else "prospecting:analysis")

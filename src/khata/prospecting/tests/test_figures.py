@@ -175,6 +175,9 @@ def test_refresh_now_queues_a_new_count(audience, manager_client,
 
     assert response.status_code == 302 and response["Location"] == "/search-methods/"
     assert FigureRun.objects.count() == 1
+    with django_capture_on_commit_callbacks(execute=True):  # just counted: not again
+        again = manager_client.post("/analysis/refresh/", follow=True)
+    assert "less than a minute ago" in again.text and FigureRun.objects.count() == 1
     elsewhere = manager_client.post("/analysis/refresh/", {"next": "https://evil.example/"})
     assert elsewhere["Location"] == "/analysis/"
 
