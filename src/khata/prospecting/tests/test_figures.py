@@ -288,3 +288,17 @@ def test_on_postgresql_a_slow_count_gives_way_to_the_planners_estimate(audience)
     with connection.cursor() as cursor:  # the time limit does not outlive the count
         cursor.execute("SHOW statement_timeout")
         assert cursor.fetchone()[0] in {"0", "0ms"}
+
+
+def test_the_api_figures_come_from_the_refresh_with_their_time(audience, client, manager):
+    from khata.team.tests.api_client import bearer_api
+
+    api = bearer_api(client, manager)
+    live = api.get("/search-methods/figures")
+    assert "X-Figures-As-Of" not in live.headers
+    figures_refresh()
+
+    stored = api.get("/search-methods/figures")
+
+    assert stored.status_code == 200 and stored.json() == live.json()
+    assert stored.headers["X-Figures-As-Of"] == FigureRun.objects.get().finished_at.isoformat()
