@@ -105,11 +105,17 @@ ENDPOINTS: list[Endpoint] = [
     # Issue 5: prospecting (the demo makes companies ÷ 2 leads unless --leads, six methods,
     # three segments).
     Endpoint("page: audience analysis (head)", "/analysis/", auth="session", user="head"),
+    Endpoint("page: audience analysis (manager)", "/analysis/", auth="session"),
     Endpoint("page: search methods (head)", "/search-methods/", auth="session", user="head"),
     Endpoint("API: search-method figures (head)", "/api/v1/search-methods/figures",
              auth="token", user="head"),
     Endpoint("page: segment 1 with its count (head)", "/segments/1/", auth="session",
              user="head"),
+    # Segment 2 ("mid-size and large prospects") is the large one: about a quarter of all.
+    Endpoint("page: segment 2 with its count (head)", "/segments/2/", auth="session",
+             user="head"),
+    Endpoint("page: segment 2 builder with its count (head)", "/segments/2/edit/",
+             auth="session", user="head"),
     Endpoint("API: segment 1 members (head)", "/api/v1/segments/1/members", auth="token",
              user="head"),
     Endpoint("page: leads (manager)", "/leads/", auth="session"),

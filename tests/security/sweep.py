@@ -457,6 +457,9 @@ UI_COLLECTIONS: dict[str, Listing] = {
     "prospecting:segments": Listing(),
     "prospecting:segment_create": Listing(),
     "prospecting:analysis": Listing(),
+    # POST only ("refresh now" queues a recount of the team's figures; each reader still
+    # sees the sums of the portfolios in their reach): a GET is 405 and names nothing.
+    "prospecting:figures_refresh": Listing(),
     "prospecting:fit_list": Listing(),
     "planning:activities": Listing("activity"),
     "planning:tasks": Listing("task"),

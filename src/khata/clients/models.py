@@ -147,6 +147,13 @@ class Company(SoftDeleteModel):
                          name="company_freshness_idx"),
             models.Index(fields=["lifecycle"], name="company_lifecycle_idx"),
             models.Index(fields=["country", "region", "city"], name="company_place_idx"),
+            # The segment rules used most (issue 5): "industry and region", "lifecycle and
+            # size". Without deleted_at: with it (in the key or as a partial index's
+            # condition) PostgreSQL preferred these to the trigram indexes for a name search
+            # on a small table; the live-company check costs a heap visit per member instead
+            # (a 210,000-member count in 0.22 s at 1,000,000 companies).
+            models.Index(fields=["region", "industry"], name="company_region_industry_idx"),
+            models.Index(fields=["lifecycle", "size_tier"], name="company_lifecycle_size_idx"),
         ]
 
     def __str__(self) -> str:

@@ -456,6 +456,14 @@ def company_by_exact_name(*, user, name: str) -> Company | None:
     return matches[0] if len(matches) == 1 else None
 
 
+def industry_ids_with_codes(codes: list[str]) -> QuerySet:
+    """Ids of the industries with these ISIC codes, and of the divisions under the sections
+    among them (a subquery for segment rules: "industry is one of C, 62")."""
+    sections = [code for code in codes if code.isalpha()]
+    return Industry.objects.filter(Q(code__in=codes) | Q(section__code__in=sections)).values(
+        "pk")
+
+
 def company_ids_with_need(need_id: int) -> QuerySet:
     """Ids of companies tagged with one need (a subquery for segment rules: "has all of")."""
     return Company.needs.through.objects.filter(need_id=need_id).values("company_id")

@@ -3,17 +3,18 @@
 from datetime import date, datetime
 from decimal import Decimal
 
+from django.http import HttpResponse
 from ninja import Field, Query, Router, Schema, Status
 from ninja.pagination import paginate
 
 from khata.clients.models import Company
+from khata.prospecting.figures_selectors import method_figures_stored
 from khata.prospecting.models import Lead, SearchMethod, Segment
 from khata.prospecting.segments import FIELDS, OP_LABELS, describe
 from khata.prospecting.selectors import (
     LeadFilters,
     disqualify_reasons,
     leads_visible,
-    search_method_figures,
     search_methods_visible,
     segment_members,
     segments_visible,
@@ -239,8 +240,13 @@ def methods(request):
 
 @router.get("/search-methods/figures", response=list[FiguresOut],
             summary="Leads, qualified, clients, time and cost per method, best first")
-def figures(request):
-    return search_method_figures(user=request.auth_user)
+def figures(request, response: HttpResponse):
+    """From the stored figures (refreshed hourly) once they exist; `X-Figures-As-Of` says
+    when they were counted (absent: counted just now)."""
+    rows, as_of = method_figures_stored(user=request.auth_user)
+    if as_of is not None:
+        response.headers["X-Figures-As-Of"] = as_of.isoformat()
+    return rows
 
 
 @router.post("/search-methods", response={201: MethodOut})

@@ -32,3 +32,16 @@ class Routing(models.TextChoices):
     OWNER = "owner", _("The method's owner")
     ROUND_ROBIN = "round_robin", _("Round-robin among the chosen managers")
     BY_REGION = "by_region", _("By the region the visitor gives")
+
+
+class FigureDimension(models.TextChoices):
+    """What a stored figure is counted by (see models.AudienceFigure)."""
+
+    INDUSTRY = "industry", _("Focus: industry (ISIC section)")
+    SIZE_TIER = "size_tier", _("Level: size")
+    NEEDS = "needs", _("Needs")
+    REGION = "region", _("Region")
+    SEGMENT = "segment", _("Segment")
+    METHOD = "method", _("Search method")
+    # Leads per month and search method: the key is "YYYY-MM-DD|<method id>".
+    MONTH = "month", _("Month and search method")

@@ -9,7 +9,7 @@ from django.utils.translation import gettext_lazy as _
 
 from khata.clients.choices import SizeTier
 from khata.core.models import TimeStampedModel
-from khata.prospecting.choices import LeadStatus, MethodKind, Routing
+from khata.prospecting.choices import FigureDimension, LeadStatus, MethodKind, Routing
 
 
 class SearchMethod(TimeStampedModel):
@@ -174,6 +174,64 @@ class SegmentCount(models.Model):
 
     def __str__(self) -> str:
         return f"{self.segment_id}: {self.count} at {self.at:%Y-%m-%d %H:%M}"
+
+
+class FigureRun(models.Model):
+    """One refresh of the stored figures (prospecting/figures_services.py): when it ran and
+    how long it took, so the pages can say "figures as of 10:05 (12 minutes ago)"."""
+
+    started_at = models.DateTimeField(_("started"))
+    finished_at = models.DateTimeField(_("finished"))
+    seconds = models.FloatField(_("seconds taken"))
+    rows = models.PositiveIntegerField(_("figures stored"), default=0)
+
+    access_scope = "shared"  # when the figures were counted is the same for everyone
+
+    class Meta:
+        ordering = ["-finished_at", "-id"]
+        verbose_name = _("figures refresh")
+
+    def __str__(self) -> str:
+        return f"figures {self.finished_at:%Y-%m-%d %H:%M} ({self.seconds:.1f} s)"
+
+
+class AudienceFigure(models.Model):
+    """Pre-counted figures of one manager's portfolio for one value of a dimension (an
+    industry section, a size, a need, a region, a segment, a search method, a month), as of
+    the last refresh. The analysis pages add up the rows of the owners the user may see
+    (team.access.owners_in_reach) instead of counting a million companies per request."""
+
+    owner = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.CASCADE,
+                              related_name="+", verbose_name=_("owner"))
+    dimension = models.CharField(_("counted by"), max_length=20,
+                                 choices=FigureDimension.choices)
+    key = models.CharField(_("value"), max_length=150)
+    # Companies (audience dimensions and segments).
+    total = models.PositiveIntegerField(_("companies"), default=0)
+    prospects = models.PositiveIntegerField(_("prospects"), default=0)
+    clients = models.PositiveIntegerField(_("clients"), default=0)
+    former = models.PositiveIntegerField(_("former clients"), default=0)
+    # Leads (search methods and months).
+    leads = models.PositiveIntegerField(_("leads"), default=0)
+    qualified = models.PositiveIntegerField(_("qualified"), default=0)
+    disqualified = models.PositiveIntegerField(_("dropped"), default=0)
+    converted = models.PositiveIntegerField(_("became clients"), default=0)
+    # Time from intake to qualification, summed over `timed` qualified leads (for an average
+    # over any set of owners).
+    qualify_seconds = models.FloatField(_("seconds to qualify, summed"), default=0)
+    timed = models.PositiveIntegerField(_("qualified leads timed"), default=0)
+    # When the counting began (a figure is at least as fresh as this).
+    counted_at = models.DateTimeField(_("counted"))
+
+    # No access path: read only through team.access.owners_in_reach (figures_selectors).
+
+    class Meta:
+        ordering = ["dimension", "key", "owner"]
+        verbose_name = _("audience figure")
+        indexes = [models.Index(fields=["dimension", "key"], name="figure_dimension_idx")]
+
+    def __str__(self) -> str:
+        return f"{self.dimension}:{self.key} @ {self.owner_id}"
 
 
 class FitModel(models.Model):

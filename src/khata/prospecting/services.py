@@ -20,8 +20,15 @@ from khata.clients.validation import (
 from khata.core.changelog import record_change, snapshot
 from khata.core.choices import ChangeAction
 from khata.core.validation import parse_amount, parse_currency
-from khata.prospecting.choices import LeadStatus, MethodKind, Routing
-from khata.prospecting.models import DisqualifyReason, Lead, SearchMethod, Segment, SegmentCount
+from khata.prospecting.choices import FigureDimension, LeadStatus, MethodKind, Routing
+from khata.prospecting.models import (
+    AudienceFigure,
+    DisqualifyReason,
+    Lead,
+    SearchMethod,
+    Segment,
+    SegmentCount,
+)
 from khata.prospecting.segments import validate_rules
 from khata.prospecting.selectors import rules_members
 from khata.team.access import ensure, ensure_active, may_act_for, visible_to
@@ -416,8 +423,17 @@ def segment_save(*, by: User, data: dict, segment: Segment | None = None) -> Seg
     else:
         record_change(actor=by, obj=segment, before=before)
     # The count's history starts (or gains today's figure) with every save.
+    # (On PostgreSQL a count past COUNT_BUDGET_MS is the planner's estimate; the recount
+    # queued below puts the exact figure of the whole team in its place.)
+    from khata.prospecting.figures_selectors import count_quickly
+
     segment_count_record(segment=segment,
-                         count=rules_members(user=by, rules=segment.rules).count())
+                         count=count_quickly(rules_members(user=by, rules=segment.rules)).value)
+    # Its stored figures (what its page and the analysis show) are counted again at once.
+    from khata.prospecting.tasks import segment_figures_refresh_task
+
+    segment_id = segment.pk
+    transaction.on_commit(lambda: segment_figures_refresh_task.enqueue(segment_id))
     return segment
 
 
@@ -426,6 +442,7 @@ def segment_delete(*, by: User, segment: Segment) -> None:
     """Remove a segment (its owner or the head); its count history goes with it."""
     ensure(by, "delete", segment)
     record_change(actor=by, obj=segment, action=ChangeAction.DELETE, fields=["name", "rules"])
+    AudienceFigure.objects.filter(dimension=FigureDimension.SEGMENT, key=str(segment.pk)).delete()
     segment.delete()
 
 

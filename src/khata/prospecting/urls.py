@@ -16,6 +16,7 @@ urlpatterns = [
     path("search-methods/new/", views.method_create_view, name="method_create"),
     path("search-methods/<int:pk>/", views.method_edit_view, name="method_edit"),
     path("analysis/", views.analysis_view, name="analysis"),
+    path("analysis/refresh/", views.figures_refresh_view, name="figures_refresh"),
     path("prospects/best-fit/", views.fit_list_view, name="fit_list"),
     path("segments/", views.segment_list_view, name="segments"),
     path("segments/new/", views.segment_builder_view, name="segment_create"),

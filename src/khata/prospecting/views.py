@@ -26,19 +26,22 @@ from khata.prospecting.builder import (
 )
 from khata.prospecting.charts import audience_chart, methods_chart, segments_chart, trend_chart
 from khata.prospecting.choices import LeadStatus
+from khata.prospecting.figures_selectors import (
+    analysis_figures,
+    count_quickly,
+    method_figures_stored,
+    segment_count,
+)
+from khata.prospecting.figures_services import figures_refresh_request
 from khata.prospecting.forms import DisqualifyForm, LeadForm, SearchMethodForm
 from khata.prospecting.models import Lead, SearchMethod, Segment
 from khata.prospecting.segments import describe
 from khata.prospecting.selectors import (
     LeadFilters,
-    audience_breakdown,
     disqualify_reasons,
-    leads_by_month,
     leads_visible,
     rules_members,
-    search_method_figures,
     search_methods_visible,
-    segment_figures,
     segment_members,
     segments_visible,
 )
@@ -170,10 +173,19 @@ def lead_release_view(request, pk: int):
     return redirect(f"{reverse('prospecting:leads')}?held=1")
 
 
+def _minutes_since(moment) -> int | None:
+    from django.utils import timezone
+
+    return None if moment is None else max(
+        0, int((timezone.now() - moment).total_seconds() // 60))
+
+
 def method_list_view(request):
-    """Which search method brings clients, at what cost: the ranked table."""
+    """Which search method brings clients, at what cost: the ranked table (from the stored
+    figures, with their age)."""
+    figures, as_of = method_figures_stored(user=request.user)
     return render(request, "prospecting/method_list.html", {
-        "figures": search_method_figures(user=request.user)})
+        "figures": figures, "as_of": as_of, "minutes_old": _minutes_since(as_of)})
 
 
 def _method_form_view(request, method: SearchMethod | None):
@@ -227,8 +239,7 @@ def segment_builder_view(request, pk: int | None = None):
     if request.method != "POST":
         match, groups = (groups_from_rules(segment.rules, user=request.user) if segment
                          else ("all", [Group(rows=[Row()])]))
-        count = (segment_members(user=request.user, segment=segment).count() if segment
-                 else None)
+        count = segment_count(user=request.user, segment=segment) if segment else None
         return render(request, "prospecting/segment_builder.html", _builder_context(
             request, segment=segment, match=match, groups=groups,
             name=segment.name if segment else "",
@@ -243,7 +254,7 @@ def segment_builder_view(request, pk: int | None = None):
     errors, count = {}, None
     try:
         rules = rules_from_groups(match, groups, user=request.user)
-        count = rules_members(user=request.user, rules=rules).count()
+        count = count_quickly(rules_members(user=request.user, rules=rules))
     except ValidationError as exc:
         rules, errors = None, exc.message_dict
     if action == "save" and rules is not None:
@@ -255,7 +266,9 @@ def segment_builder_view(request, pk: int | None = None):
             errors = exc.message_dict
         else:
             messages.success(request, _("Segment “%(name)s” saved: %(count)s companies.")
-                             % {"name": segment.name, "count": count})
+                             % {"name": segment.name, "count": (
+                                 _("about %(n)s") % {"n": f"{count.value:,}"}
+                                 if count.approximate else f"{count.value:,}")})
             return redirect("prospecting:segment", pk=segment.pk)
     context = _builder_context(request, segment=segment, match=match, groups=groups,
                                name=request.POST.get("name", ""),
@@ -275,7 +288,8 @@ def segment_detail_view(request, pk: int):
                        cursor=request.GET.get("cursor"), size=PAGE_SIZE)
     return render(request, "prospecting/segment_detail.html", {
         "segment": segment, "in_words": describe(segment.rules), "page": page,
-        "count": members.count(), "history": list(segment.counts.all()[:30]),
+        "count": segment_count(user=request.user, segment=segment),
+        "history": list(segment.counts.all()[:30]),
         "editable": can(request.user, "change", segment),
     })
 
@@ -318,18 +332,31 @@ def analysis_view(request):
         ("needs", _("Needs"), _("Need")),
         ("region", _("Region"), _("Region / state")),
     ]
+    figures = analysis_figures(user=request.user)
     audience = []
     for key, title, axis in dimensions:
-        rows = audience_breakdown(user=request.user, dimension=key)
+        rows = figures.audience[key]
         audience.append({"key": key, "title": title, "rows": rows,
                          "chart": audience_chart(rows, title=title, axis=axis)})
-    methods = search_method_figures(user=request.user)
-    segments = segment_figures(user=request.user)
     return render(request, "prospecting/analysis.html", {
-        "audience": audience, "methods": methods, "segments": segments,
-        "methods_chart": methods_chart(methods), "segments_chart": segments_chart(segments),
-        "trend_chart": trend_chart(leads_by_month(user=request.user)),
+        "audience": audience, "methods": figures.methods, "segments": figures.segments,
+        "methods_chart": methods_chart(figures.methods),
+        "segments_chart": segments_chart(figures.segments),
+        "trend_chart": trend_chart(figures.trend), "as_of": figures.as_of,
+        "minutes_old": figures.minutes_old,
     })
+
+
+@require_POST
+def figures_refresh_view(request):
+    """"Refresh now": queue a new count of the stored figures and come back to the page."""
+    if figures_refresh_request(by=request.user):
+        messages.info(request, _("Counting the figures again: reload the page in a minute."))
+    else:
+        messages.info(request, _("The figures were counted less than a minute ago."))
+    back = request.POST.get("next", "")
+    allowed = {reverse("prospecting:analysis"), reverse("prospecting:methods")}
+    return redirect(back if back in allowed else "prospecting:analysis")
 
 
 def fit_list_view(request):

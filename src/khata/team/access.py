@@ -158,6 +158,21 @@ def visible_to(user, queryset: QuerySet, action: str = "view") -> QuerySet:
     return queryset.filter(_owner_q(paths, sorted(ids)))
 
 
+def owners_in_reach(user, action: str = "view") -> frozenset[int] | None:
+    """Whose portfolios `user` may see (or, with `action="change"`, change) right now, for
+    figures stored per owner: None for everyone's (the head; managers reading all when the
+    head allows it), else the user's own id and those of the absent managers they cover.
+    The same answer `visible_to` gives for a portfolio record, without a queryset."""
+    if not _is_usable(user):
+        return frozenset()
+    if is_head(user):
+        return None
+    held = reach(user)
+    if action == "view" and held.read_all:
+        return None
+    return frozenset({user.pk, *held.covered})
+
+
 def _owner_id(obj: models.Model, path: str):
     """Follow `path` on an instance without extra queries where the ids are at hand."""
     if path == "pk":
