@@ -19,7 +19,7 @@ COMMANDS = {
     "token": "create, list or revoke API tokens (token create EMAIL)",
     "plans": "contact plans: make the tasks of steps now due (plans advance), list them",
     "figures": "count the analysis pages' figures now (figures refresh), or show their age",
-    "import": "import companies, contacts, products, leads, statements or invoices (CSV, XLSX; vCard for contacts)",
+    "import": "import companies, contacts (also vCard), products, leads, statements or invoices",
     "score": "assess companies' reliability in batches (score --all | --due | --segment ID)",
     "export": "export companies or contacts to CSV or XLSX",
     "check": "check the configuration (check --deploy for production)",
