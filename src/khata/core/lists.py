@@ -28,7 +28,7 @@ class Page:
     size: int
 
 
-def _encode(values: list) -> str:
+def encode_cursor(values: list) -> str:
     raw = json.dumps([value if isinstance(value, int | float | str) or value is None
                       else str(value) for value in values])
     return base64.urlsafe_b64encode(raw.encode()).decode().rstrip("=")
@@ -68,7 +68,7 @@ def _leading_bound(keys: list[str], values: list, *, after: bool) -> Q:
     return Q(**{f"{first.lstrip('-')}__{'gte' if ahead else 'lte'}": values[0]})
 
 
-def _after(keys: list[str], values: list) -> Q:
+def keyset_after(keys: list[str], values: list) -> Q:
     """Rows that come after `values` in the order `keys`."""
     condition = Q()
     for index, key in enumerate(keys):
@@ -108,7 +108,7 @@ def _cursor_values(queryset: QuerySet, keys: list[str], cursor: str | None) -> l
 
 def _after_cursor(queryset: QuerySet, keys: list[str], cursor: str | None) -> QuerySet:
     values = _cursor_values(queryset, keys, cursor)
-    return queryset if values is None else queryset.filter(_after(keys, values))
+    return queryset if values is None else queryset.filter(keyset_after(keys, values))
 
 
 def keyset_bound(queryset: QuerySet, *, keys: list[str], cursor: str | None = None,
@@ -168,5 +168,5 @@ def keyset_page(queryset: QuerySet, *, keys: list[str], cursor: str | None = Non
     next_cursor = None
     if has_more and rows:
         last = rows[-1]
-        next_cursor = _encode([getattr(last, key.lstrip("-")) for key in keys])
+        next_cursor = encode_cursor([getattr(last, key.lstrip("-")) for key in keys])
     return Page(items=rows, next_cursor=next_cursor, size=size)

@@ -1,12 +1,15 @@
 """Read-side questions only the reliability pages ask (the list by band, the card's extras),
 built on `selectors.py` and always through the access layer."""
 
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
+from datetime import timedelta
 
 from django.db.models import F, QuerySet, Value
 from django.db.models.functions import Coalesce
+from django.utils import timezone
 
 from khata.clients.models import Company
+from khata.core.lists import Page, decode_cursor, encode_cursor, keyset_after
 from khata.reliability.inputs import company_input
 from khata.reliability.models import (
     Assessment,
@@ -17,6 +20,7 @@ from khata.reliability.models import (
 )
 from khata.reliability.scoring.assessment import assess
 from khata.reliability.selectors import (
+    EXPIRING_DAYS,
     BandFilters,
     CurrentAssessment,
     assessment_current,
@@ -33,6 +37,7 @@ OVERRIDES_SHOWN = 5
 
 # Keyset order of the list by band: worst band first, unassessed companies last, then by name.
 BAND_LIST_KEYS = ["-band_rank", "display_name", "id"]
+BANDS_WORST_FIRST = ["E", "D", "C", "B", "A", ""]  # "": never assessed
 
 
 def companies_by_band_listing(*, user, filters: BandFilters | None = None) -> QuerySet[Company]:
@@ -40,6 +45,77 @@ def companies_by_band_listing(*, user, filters: BandFilters | None = None) -> Qu
     for a company never assessed) so keyset pagination can walk it."""
     return (companies_by_band(user=user, filters=filters)
             .annotate(band_rank=Coalesce(F("band"), Value(""))))
+
+
+def _in_band(*, user, filters: BandFilters, band: str, leave_out: list[int]) -> QuerySet:
+    """Companies in reach whose computed band is `band` ("" for never assessed), without the
+    overridden ones: plain conditions the planner estimates well (through `with_band`'s
+    outer joins it expected 0.5 % of the rows and sorted them all)."""
+    queryset = visible_to(user, Company.objects.all()).exclude(pk__in=leave_out)
+    if filters.lifecycle:
+        queryset = queryset.filter(lifecycle__in=filters.lifecycle)
+    if filters.owner:
+        queryset = queryset.filter(owner_id=filters.owner)
+    if band == "":
+        return queryset.exclude(assessments__is_current=True)
+    current = {"assessments__is_current": True, "assessments__band": band}
+    if filters.expiring:
+        current["assessments__valid_until__lte"] = (timezone.localdate()
+                                                    + timedelta(days=EXPIRING_DAYS))
+    return queryset.filter(**current)  # one filter() call: one join
+
+
+def band_list_page(*, user, filters: BandFilters | None = None, cursor: str | None = None,
+                   size: int = 50) -> Page:
+    """One page of the list by band (`BAND_LIST_KEYS` order), read one band at a time.
+
+    Sorting every company in reach by its effective band made PostgreSQL join and sort them
+    all for each page (2.2 s for the head, 0.5-1.3 s for a manager at 1,000,000 companies).
+    Within one band the order is the name index's and the band an equality on the current
+    assessment (`assessment_band_idx`), so each question reads only as far as the page needs;
+    the few companies under an override in force are asked for separately, and one last
+    query puts the candidates in order (the database's collation decides, as everywhere)."""
+    filters = filters or BandFilters()
+    size = max(1, min(size, 500))
+    scope = companies_by_band_listing(user=user, filters=replace(filters, band=[]))
+    position = decode_cursor(cursor)
+    if not (isinstance(position, list) and len(position) == 3
+            and position[0] in BANDS_WORST_FIRST and isinstance(position[1], str)
+            and isinstance(position[2], int)):
+        position = None  # none, damaged or forged: the first page
+    overridden = dict(scope.order_by().filter(override_band__isnull=False)
+                      .values_list("id", "override_band"))
+    skip_unassessed = filters.expiring or filters.assessed is True
+    candidates: list[int] = []
+    counted = 0
+    for band in BANDS_WORST_FIRST:
+        if (filters.band and band not in filters.band) or (band == "" and skip_unassessed) or (
+                band and filters.assessed is False):
+            continue
+        if position and BANDS_WORST_FIRST.index(band) < BANDS_WORST_FIRST.index(position[0]):
+            continue
+        need = size + 1 - counted
+        sources = [_in_band(user=user, filters=filters, band=band, leave_out=list(overridden))]
+        chosen = [pk for pk, over in overridden.items() if over == band]
+        if chosen:
+            sources.append(scope.filter(pk__in=chosen))
+        found = 0
+        for source in sources:
+            if position and position[0] == band:
+                source = source.filter(keyset_after(["display_name", "id"], position[1:]))
+            ids = list(source.order_by("display_name", "id").values_list("id", flat=True)[:need])
+            candidates += ids
+            found += len(ids)
+        counted += min(need, found)
+        if counted > size:
+            break
+    rows = list(scope.filter(pk__in=candidates).select_related("owner")
+                .order_by(*BAND_LIST_KEYS)[:size + 1]) if candidates else []
+    next_cursor = None
+    if len(rows) > size:
+        last = rows[size - 1]
+        next_cursor = encode_cursor([last.band_rank, last.display_name, last.pk])
+    return Page(items=rows[:size], next_cursor=next_cursor, size=size)
 
 
 @dataclass

@@ -29,8 +29,7 @@ from khata.reliability.selectors import (
     statements_of,
 )
 from khata.reliability.selectors_ui import (
-    BAND_LIST_KEYS,
-    companies_by_band_listing,
+    band_list_page,
     reliability_card,
 )
 from khata.reliability.services import (
@@ -316,8 +315,8 @@ def band_list_view(request):
     """Prospects and clients in reach with their band, worst first; filter by band,
     lifecycle, owner and assessments ending soon."""
     filters = _filters(request.GET)
-    page = keyset_page(companies_by_band_listing(user=request.user, filters=filters),
-                       keys=BAND_LIST_KEYS, cursor=request.GET.get("cursor"), size=PAGE_SIZE)
+    page = band_list_page(user=request.user, filters=filters, cursor=request.GET.get("cursor"),
+                          size=PAGE_SIZE)
     query = request.GET.copy()
     query.pop("cursor", None)
     context = {

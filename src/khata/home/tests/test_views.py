@@ -107,6 +107,6 @@ def test_today_runs_as_many_queries_for_a_busier_manager(manager_client, manager
         page = manager_client.get("/").text
 
     # Bounded sections: the first 15 overdue and 20 due today, with the full count.
-    assert len(busy) <= 17
+    assert len(busy) <= 19  # with the reliability section ("to watch"): two
     assert page.count('data-testid="task-row"') == 15 + 20
     assert page.count('data-testid="snooze-preset"') == 35

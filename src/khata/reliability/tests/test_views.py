@@ -293,10 +293,45 @@ def test_the_list_by_band_runs_a_bounded_number_of_queries(
             band_override(by=head, company=company, band="D", reason="Watch",
                           expires_at=_until())
 
-    with django_assert_max_num_queries(8):
+    # Session and user (4), the bands overridden (1), one question per band (6) and per band
+    # with an override in force (1 here), the page itself (1): never more with more data.
+    with django_assert_max_num_queries(13):
         response = manager_client.get("/reliability/")
 
     assert len(response.context["page"].items) == 25
+
+
+def test_the_list_by_band_pages_in_the_order_of_one_big_sort(manager, head):
+    from khata.core.lists import keyset_page
+    from khata.reliability.selectors_ui import (
+        BAND_LIST_KEYS,
+        band_list_page,
+        companies_by_band_listing,
+    )
+
+    for index in range(14):
+        company = CompanyFactory(owner=manager, display_name=f"Firm {index % 5} {index:02d}")
+        if index % 4:
+            assessment_refresh(company=company)
+        if index % 3 == 0:
+            band_override(by=head, company=company, band="ABCDE"[index % 5], reason="Known",
+                          expires_at=_until())
+
+    def pages(page_of):
+        seen, cursor = [], None
+        while True:
+            page = page_of(cursor)
+            seen.append([company.pk for company in page.items])
+            if not page.next_cursor:
+                return seen
+            cursor = page.next_cursor
+
+    walked = pages(lambda cursor: band_list_page(user=manager, cursor=cursor, size=3))
+    sorted_once = pages(lambda cursor: keyset_page(companies_by_band_listing(user=manager),
+                                                   keys=BAND_LIST_KEYS, cursor=cursor, size=3))
+
+    assert walked == sorted_once
+    assert sum(len(page) for page in walked) == 14
 
 
 def test_the_list_by_band_walks_pages(manager_client, manager, monkeypatch):
