@@ -119,6 +119,29 @@ ENDPOINTS: list[Endpoint] = [
     Endpoint("API: segment 1 members (head)", "/api/v1/segments/1/members", auth="token",
              user="head"),
     Endpoint("page: leads (manager)", "/leads/", auth="session"),
+    # Issue 7: reliability (the demo scores every company; company 1 has statements).
+    Endpoint("page: reliability by band (head)", "/reliability/", auth="session", user="head"),
+    Endpoint("page: reliability by band (manager)", "/reliability/", auth="session"),
+    Endpoint("page: reliability band E clients (head)", "/reliability/?band=E&lifecycle=client",
+             auth="session", user="head"),
+    Endpoint("page: reliability card of company 1 (head)", "/companies/1/reliability/",
+             auth="session", user="head"),
+    Endpoint("API: reliability what-if (manager)", "/api/v1/reliability/what-if",
+             auth="token", method="POST", body=json.dumps({
+                 "as_of": "2026-06-30", "manufacturer": True,
+                 "statements": [
+                     {"fiscal_year": year, "currency": "INR", "revenue": 9_000_000 + k,
+                      "ebit": 600_000, "net_income": 400_000, "total_assets": 7_000_000,
+                      "current_assets": 3_000_000, "total_liabilities": 4_000_000,
+                      "current_liabilities": 2_000_000, "retained_earnings": 1_500_000,
+                      "book_equity": 3_000_000}
+                     for k, year in enumerate([2023, 2024, 2025])],
+                 "invoices": [
+                     {"currency": "INR", "amount": "120000", "issued_on": f"2025-{m:02d}-01",
+                      "due_on": f"2025-{m:02d}-28", "paid_on": f"2025-{m + 1:02d}-10"}
+                     for m in range(1, 12)],
+                 "checklist": {"years_in_business": 12, "registry_status": "active",
+                               "legal_disputes": False, "ownership_known": True}})),
 ]
 
 DEMO_ACCOUNTS = {
