@@ -67,6 +67,23 @@ def _status(request) -> int:
 # ---------------------------------------------------------------- the card
 
 
+def _save(request, form, *, editable: bool, save) -> tuple[bool, object]:
+    """A POST of `form`: refused when the user may not change the record, else `save()` (one
+    service call) once the form is valid; the service's errors land on the fields they name.
+    Returns whether it saved, and what `save` returned."""
+    if request.method != "POST":
+        return False, None
+    if not editable:
+        raise PermissionDenied(_("You may not do this."))
+    if not form.is_valid():
+        return False, None
+    try:
+        return True, save()
+    except ValidationError as exc:
+        apply_errors(form, exc)
+        return False, None
+
+
 def _card(request, company: Company, *, status: int = 200):
     return render(request, "reliability/partials/card.html", {
         "company": company, "card": reliability_card(user=request.user, company=company),
@@ -100,19 +117,12 @@ def statements_view(request, pk: int):
     company = _company(request, pk)
     editable = can(request.user, "change", company)
     form = StatementForm(request.POST or None)
-    if request.method == "POST":
-        if not editable:
-            raise PermissionDenied(_("You may not do this."))
-        if form.is_valid():
-            try:
-                statement = statement_create(by=request.user, company=company,
-                                             data=form.service_data())
-            except ValidationError as exc:
-                apply_errors(form, exc)
-            else:
-                messages.success(request, _("FY%(year)s saved; the assessment is updated.")
-                                 % {"year": statement.fiscal_year})
-                return redirect("reliability:statements", pk=company.pk)
+    saved, statement = _save(request, form, editable=editable, save=lambda: statement_create(
+        by=request.user, company=company, data=form.service_data()))
+    if saved:
+        messages.success(request, _("FY%(year)s saved; the assessment is updated.")
+                         % {"year": statement.fiscal_year})
+        return redirect("reliability:statements", pk=company.pk)
     return render(request, "reliability/statements.html", {
         "company": company, "editable": editable, "form": form,
         "statements": list(statements_of(user=request.user, company=company)
@@ -129,18 +139,12 @@ def statement_edit_view(request, pk: int):
     initial = {name: getattr(statement, name) for name in StatementForm.FIELDS}
     initial = {name: ("" if value is None else value) for name, value in initial.items()}
     form = StatementForm(request.POST or None, initial=initial)
-    if request.method == "POST":
-        if not editable:
-            raise PermissionDenied(_("You may not do this."))
-        if form.is_valid():
-            try:
-                statement_update(by=request.user, statement=statement, data=form.service_data())
-            except ValidationError as exc:
-                apply_errors(form, exc)
-            else:
-                messages.success(request, _("FY%(year)s saved; the assessment is updated.")
-                                 % {"year": statement.fiscal_year})
-                return redirect("reliability:statements", pk=company.pk)
+    saved, _statement = _save(request, form, editable=editable, save=lambda: statement_update(
+        by=request.user, statement=statement, data=form.service_data()))
+    if saved:
+        messages.success(request, _("FY%(year)s saved; the assessment is updated.")
+                         % {"year": statement.fiscal_year})
+        return redirect("reliability:statements", pk=company.pk)
     return render(request, "reliability/statement_form.html", {
         "company": company, "statement": statement, "editable": editable, "form": form,
     }, status=_status(request) if form.errors else 200)
@@ -166,19 +170,12 @@ def invoices_view(request, pk: int):
     company = _company(request, pk)
     editable = can(request.user, "change", company)
     form = InvoiceForm(request.POST or None)
-    if request.method == "POST":
-        if not editable:
-            raise PermissionDenied(_("You may not do this."))
-        if form.is_valid():
-            try:
-                invoice = invoice_create(by=request.user, company=company,
-                                         data=form.service_data())
-            except ValidationError as exc:
-                apply_errors(form, exc)
-            else:
-                messages.success(request, _("Invoice %(number)s saved; the assessment is "
-                                            "updated.") % {"number": invoice.number})
-                return redirect("reliability:invoices", pk=company.pk)
+    saved, invoice = _save(request, form, editable=editable, save=lambda: invoice_create(
+        by=request.user, company=company, data=form.service_data()))
+    if saved:
+        messages.success(request, _("Invoice %(number)s saved; the assessment is updated.")
+                         % {"number": invoice.number})
+        return redirect("reliability:invoices", pk=company.pk)
     page = keyset_page(invoices_of(user=request.user, company=company),
                        keys=["-issued_on", "-id"], cursor=request.GET.get("cursor"),
                        size=INVOICE_PAGE_SIZE)
@@ -196,18 +193,12 @@ def invoice_edit_view(request, pk: int):
     initial = {name: getattr(invoice, name) for name in InvoiceForm.FIELDS}
     initial = {name: ("" if value is None else value) for name, value in initial.items()}
     form = InvoiceForm(request.POST or None, initial=initial)
-    if request.method == "POST":
-        if not editable:
-            raise PermissionDenied(_("You may not do this."))
-        if form.is_valid():
-            try:
-                invoice_update(by=request.user, invoice=invoice, data=form.service_data())
-            except ValidationError as exc:
-                apply_errors(form, exc)
-            else:
-                messages.success(request, _("Invoice %(number)s saved; the assessment is "
-                                            "updated.") % {"number": invoice.number})
-                return redirect("reliability:invoices", pk=invoice.company_id)
+    saved, _invoice = _save(request, form, editable=editable, save=lambda: invoice_update(
+        by=request.user, invoice=invoice, data=form.service_data()))
+    if saved:
+        messages.success(request, _("Invoice %(number)s saved; the assessment is updated.")
+                         % {"number": invoice.number})
+        return redirect("reliability:invoices", pk=invoice.company_id)
     return render(request, "reliability/invoice_form.html", {
         "company": invoice.company, "invoice": invoice, "editable": editable, "form": form,
     }, status=_status(request) if form.errors else 200)
@@ -248,17 +239,11 @@ def checklist_view(request, pk: int):
     history = list(checklist_history(user=request.user, company=company)[:20])
     current = history[0] if history else None
     form = ChecklistForm(request.POST or None, initial=ChecklistForm.initial_from(current))
-    if request.method == "POST":
-        if not editable:
-            raise PermissionDenied(_("You may not do this."))
-        if form.is_valid():
-            try:
-                checklist_answer(by=request.user, company=company, data=form.service_data())
-            except ValidationError as exc:
-                apply_errors(form, exc)
-            else:
-                messages.success(request, _("Checklist saved; the assessment is updated."))
-                return redirect("clients:company", pk=company.pk)
+    saved, _answer = _save(request, form, editable=editable, save=lambda: checklist_answer(
+        by=request.user, company=company, data=form.service_data()))
+    if saved:
+        messages.success(request, _("Checklist saved; the assessment is updated."))
+        return redirect("clients:company", pk=company.pk)
     return render(request, "reliability/checklist.html", {
         "company": company, "editable": editable, "form": form, "current": current,
         "history": history[1:],
@@ -274,16 +259,13 @@ def override_view(request, pk: int):
     if not is_head(request.user):
         raise PermissionDenied(_("Only the head of the company may override a band."))
     form = OverrideForm(request.POST or None)
-    if request.method == "POST" and form.is_valid():
-        try:
-            override = band_override(by=request.user, company=company, **form.cleaned_data)
-        except ValidationError as exc:
-            apply_errors(form, exc)
-        else:
-            messages.success(request, _("%(company)s is held in band %(band)s until %(until)s.")
-                             % {"company": company.display_name, "band": override.band,
-                                "until": form.cleaned_data["expires_at"]})
-            return redirect("clients:company", pk=company.pk)
+    saved, override = _save(request, form, editable=True, save=lambda: band_override(
+        by=request.user, company=company, **form.cleaned_data))
+    if saved:
+        messages.success(request, _("%(company)s is held in band %(band)s until %(until)s.")
+                         % {"company": company.display_name, "band": override.band,
+                            "until": form.cleaned_data["expires_at"]})
+        return redirect("clients:company", pk=company.pk)
     return render(request, "reliability/override_form.html", {
         "company": company, "form": form,
         "overrides": list(overrides_of(user=request.user, company=company)[:20]),
