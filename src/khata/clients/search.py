@@ -54,6 +54,12 @@ POSTGRES_INDEXES = [
     "CREATE INDEX IF NOT EXISTS company_domain_upper ON clients_company "
     "((UPPER(domain::text)) text_pattern_ops)",
     "CREATE INDEX IF NOT EXISTS contact_email_upper ON clients_contact ((UPPER(email::text)))",
+    # The contacts list's search box (name or job title fragment): without them it read all
+    # 3,000,000 contacts for the head (1.2 s); with them 2-140 ms.
+    "CREATE INDEX IF NOT EXISTS contact_name_trgm ON clients_contact "
+    "USING gin ((UPPER(name::text)) gin_trgm_ops)",
+    "CREATE INDEX IF NOT EXISTS contact_title_trgm ON clients_contact "
+    "USING gin ((UPPER(job_title::text)) gin_trgm_ops)",
     "CREATE INDEX IF NOT EXISTS contact_email_alt_upper ON clients_contact "
     "((UPPER(email_alt::text)))",
     "CREATE INDEX IF NOT EXISTS contact_phone_trgm ON clients_contact "
