@@ -46,3 +46,14 @@ def worker_state() -> dict:
         "queued": counts.get(TaskStatus.READY, 0),
         "running": counts.get(TaskStatus.RUNNING, 0),
     }
+
+
+def task_waiting(task_path: str) -> bool:
+    """Whether a run of this background task is queued or running (any process, any
+    machine: runs are rows), so a request for it can be dropped instead of piling up."""
+    from khata.core.choices import TaskStatus
+    from khata.core.models import TaskRun
+
+    return TaskRun.objects.filter(task_path=task_path,
+                                  status__in=[TaskStatus.READY, TaskStatus.RUNNING]).exists()
+

@@ -13,6 +13,7 @@ from django.utils import timezone
 
 from khata.clients.choices import Lifecycle
 from khata.clients.models import Company
+from khata.core.selectors import task_waiting
 from khata.prospecting.choices import FigureDimension, LeadStatus
 from khata.prospecting.models import AudienceFigure, FigureRun, Lead, Segment
 from khata.prospecting.segments import compile_rules
@@ -126,9 +127,20 @@ def figures_refresh(*, now=None) -> FigureRun:
         figures.extend(segment_rows(segment, at))
     with transaction.atomic():
         _lock_figures()
-        AudienceFigure.objects.all().delete()
+        # Counting takes a while at scale; what changed meanwhile wins over these counts.
+        newer = FigureRun.objects.filter(started_at__gt=at).order_by("-started_at").first()
+        if newer is not None:
+            return newer  # a later run already replaced everything
+        live = dict(Segment.objects.values_list("pk", "updated_at"))
+        changed = {str(pk) for pk, updated in live.items() if updated > at}  # recounted apart
+        counted = [segment for segment in segments
+                   if segment.pk in live and str(segment.pk) not in changed]
+        figures = [figure for figure in figures if figure.dimension != FigureDimension.SEGMENT
+                   or (int(figure.key) in live and figure.key not in changed)]
+        AudienceFigure.objects.exclude(dimension=FigureDimension.SEGMENT,
+                                       key__in=changed).delete()
         AudienceFigure.objects.bulk_create(figures, batch_size=BATCH)
-        for segment in segments:
+        for segment in counted:
             segment_count_record(segment=segment, count=sum(
                 figure.total for figure in figures
                 if figure.dimension == FigureDimension.SEGMENT and figure.key == str(segment.pk)))
@@ -175,5 +187,7 @@ def figures_refresh_request(*, by, now=None) -> bool:
     if FigureRun.objects.filter(
             finished_at__gt=now - timedelta(seconds=REFRESH_AGAIN_AFTER)).exists():
         return False
+    if task_waiting(figures_refresh_task.module_path):
+        return False  # one is queued or counting: its figures will be the fresh ones
     transaction.on_commit(figures_refresh_task.enqueue)
     return True

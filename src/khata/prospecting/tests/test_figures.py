@@ -302,3 +302,43 @@ def test_the_api_figures_come_from_the_refresh_with_their_time(audience, client,
 
     assert stored.status_code == 200 and stored.json() == live.json()
     assert stored.headers["X-Figures-As-Of"] == FigureRun.objects.get().finished_at.isoformat()
+
+
+def test_what_changes_while_the_refresh_counts_wins_over_its_counts(audience, head, monkeypatch):
+    from khata.prospecting import figures_services
+
+    goa, clients = Segment.objects.order_by("pk")
+    counting = figures_services.month_rows
+
+    def meanwhile(at):  # the last count before the writing: the world moves on here
+        rows = counting(at)
+        Segment.objects.filter(pk=clients.pk).delete()
+        segment_save(by=head, segment=goa, data={"name": "Goa", "rules": {
+            "match": "all", "rules": [{"field": "region", "op": "in", "value": ["Kerala"]}]}})
+        figures_services.segment_figures_refresh(segment_id=goa.pk)  # its recount (a task)
+        return rows
+
+    monkeypatch.setattr(figures_services, "month_rows", meanwhile)
+    figures_refresh(now=timezone.now() - timedelta(seconds=1))
+
+    stored = AudienceFigure.objects.filter(dimension=FigureDimension.SEGMENT)
+    assert not stored.filter(key=str(clients.pk)).exists()  # deleted meanwhile: nothing
+    assert sum(f.total for f in stored.filter(key=str(goa.pk))) == 1  # its own recount stands
+
+
+def test_an_older_refresh_does_not_overwrite_a_newer_one(audience):
+    newer = figures_refresh()
+    older = figures_refresh(now=newer.started_at - timedelta(minutes=5))
+
+    assert older == newer and FigureRun.objects.count() == 1
+
+
+def test_refresh_now_while_one_is_queued_queues_nothing(audience, manager):
+    from khata.core.choices import TaskStatus
+    from khata.core.models import TaskRun
+    from khata.prospecting.figures_services import figures_refresh_request
+    from khata.prospecting.tasks import figures_refresh_task
+
+    TaskRun.objects.create(task_path=figures_refresh_task.module_path, status=TaskStatus.READY)
+
+    assert figures_refresh_request(by=manager) is False
