@@ -11,3 +11,8 @@ class ReliabilityConfig(AppConfig):
         from khata.reliability import importing  # noqa: F401  (registers the importers)
 
         register_company_panel(CompanyPanel("reliability", "reliability:card"))
+
+        from khata.clients.panels import register_merge_hook
+        from khata.reliability.services import reliability_settle_merge
+
+        register_merge_hook(reliability_settle_merge)

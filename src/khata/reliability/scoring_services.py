@@ -201,11 +201,17 @@ def score_companies(*, companies, progress: Callable[[int, int], None] | None = 
     methods = dict.fromkeys((m.value for m in Method), 0)
     for start in range(0, total, batch_size):
         chunk = ids[start:start + batch_size]
+        # Stamped with the time the inputs were read: an input changed while the batch is
+        # scored is newer than the assessment, so the next due run assesses it again.
+        now = timezone.now()
         inputs = batch_inputs(chunk, as_of=as_of)
         if len(inputs.ids):
             parts = assess_inputs(inputs, as_of=as_of, model_row=model_row, model=model)
-            now = timezone.now()
             with transaction.atomic():
+                # The batch's companies in id order, as `assessment_refresh` locks one: the
+                # two never write the same company's current assessment at once.
+                list(Company.all_objects.select_for_update().filter(pk__in=inputs.ids.tolist())
+                     .order_by("pk").values_list("pk", flat=True))
                 previous = retire_current(inputs.ids.tolist())
                 for part, result, row in parts:
                     _insert_assessments(

@@ -108,7 +108,7 @@ def assessment_current(*, user, company: Company,
         meaning=BAND_MEANINGS[Band(band)] if band else "",
         overridden=override is not None and (assessment is None or override.band
                                               != assessment.band),
-        expired=bool(assessment and assessment.valid_until < now.date()))
+        expired=bool(assessment and assessment.valid_until < timezone.localdate(now)))
 
 
 def assessment_history(*, user, company: Company) -> QuerySet[Assessment]:
@@ -192,13 +192,16 @@ def companies_risky(*, user, today: date | None = None, limit: int = 20) -> list
     """For the Today page: clients whose computed band got worse since the assessment before,
     and companies whose assessment ends within EXPIRING_DAYS (bounded queries, capped)."""
     today = today or timezone.localdate()
-    base = with_band(visible_to(user, Company.objects.all())).select_related("owner")
+    # A work list: the portfolio the user holds (and covers), not colleagues' they may only
+    # read when the head allows it (as the stale records on the same page).
+    base = with_band(visible_to(user, Company.objects.all(), "change")).select_related("owner")
     # From the assessments' side: the partial index "assessment_dropped_idx" holds exactly
     # the current rows worse than the one before (1.8 s from the companies' side for the
     # head at 1,000,000 companies).
     drops = list(visible_to(user, Assessment.objects.filter(
         is_current=True, band__gt=F("previous_band"), company__lifecycle=Lifecycle.CLIENT,
-        computed_at__gte=timezone.now() - timedelta(days=90)).exclude(previous_band=""))
+        computed_at__gte=timezone.now() - timedelta(days=90)).exclude(previous_band=""),
+        "change")
         .order_by("-band", "company__display_name", "company_id")
         .values_list("company_id", "previous_band")[:limit])
     found = {c.pk: c for c in base.filter(pk__in=[pk for pk, _band in drops])}

@@ -170,6 +170,13 @@ CHECKLIST_CLEANERS = {
 }
 
 
+def _lock(company: Company) -> None:
+    """Within the caller's transaction: one writer of this company's inputs or assessment at a
+    time (PostgreSQL row lock; SQLite's writers queue anyway), so a double-submitted form
+    meets the duplicate check, not the unique constraint."""
+    Company.all_objects.select_for_update().filter(pk=company.pk).first()
+
+
 def _refresh_after_commit(company: Company) -> None:
     """Assess the company again once the change is committed (its inputs changed)."""
     company_id = company.pk
@@ -210,6 +217,7 @@ def _statement_clean(*, data: dict, statement: FinancialStatement | None,
 def statement_create(*, by: User, company: Company, data: dict) -> FinancialStatement:
     """Add one fiscal year's figures to a company (its assessment is then recomputed)."""
     ensure(by, "change", company)
+    _lock(company)
     cleaned = _statement_clean(data=data, statement=None, company=company)
     statement = FinancialStatement.objects.create(company=company, entered_by=by, **cleaned)
     record_change(actor=by, obj=statement, fields=[n for n in STATEMENT_FIELDS if n in cleaned])
@@ -222,6 +230,7 @@ def statement_update(*, by: User, statement: FinancialStatement,
                      data: dict) -> FinancialStatement:
     """Correct figures of a statement (the fields given; others stay as they are)."""
     ensure(by, "change", statement)
+    _lock(statement.company)
     cleaned = _statement_clean(data=data, statement=statement, company=statement.company)
     before = snapshot(statement, list(cleaned))
     for name, value in cleaned.items():
@@ -295,6 +304,7 @@ def _invoice_clean(*, data: dict, invoice: Invoice | None, company: Company) -> 
 def invoice_create(*, by: User, company: Company, data: dict) -> Invoice:
     """Record an invoice sent to the company (and its payment, if paid)."""
     ensure(by, "change", company)
+    _lock(company)
     cleaned = _invoice_clean(data=data, invoice=None, company=company)
     invoice = Invoice.objects.create(company=company, entered_by=by, **cleaned)
     record_change(actor=by, obj=invoice, fields=[n for n in INVOICE_FIELDS if n in cleaned])
@@ -306,6 +316,7 @@ def invoice_create(*, by: User, company: Company, data: dict) -> Invoice:
 def invoice_update(*, by: User, invoice: Invoice, data: dict) -> Invoice:
     """Correct an invoice (the fields given; others stay as they are)."""
     ensure(by, "change", invoice)
+    _lock(invoice.company)
     cleaned = _invoice_clean(data=data, invoice=invoice, company=invoice.company)
     before = snapshot(invoice, list(cleaned))
     for name, value in cleaned.items():
@@ -386,6 +397,9 @@ def assessment_refresh(*, company: Company, as_of: date | None = None) -> Assess
     """Assess the company again from its stored inputs and make that its current assessment
     (the earlier ones stay as its history). Called after every change of its inputs."""
     as_of = as_of or timezone.localdate()
+    # One assessment of a company at a time (a batch run locks its companies the same way):
+    # two at once each kept the other's row current and the second broke the one-current rule.
+    _lock(company)
     model_row, model = learned_model_current()
     data = company_input(company, as_of=as_of)
     if not any(i.issued <= as_of for i in data.invoices):
@@ -449,7 +463,7 @@ def band_override(*, by: User, company: Company, band: str, reason: str,
         raise ValidationError(errors)
     # One override in force per company (the list by band joins it): two heads overriding
     # at once queue here, and the second replaces the first.
-    Company.objects.select_for_update().filter(pk=company.pk).first()
+    _lock(company)
     for current in BandOverride.objects.filter(company=company, revoked_at__isnull=True,
                                                expires_at__gt=now):
         _revoke(by=by, override=current, now=now)
@@ -475,3 +489,43 @@ def band_override_revoke(*, by: User, override: BandOverride) -> BandOverride:
     if override.revoked_at is None:
         _revoke(by=by, override=override, now=timezone.now())
     return override
+
+
+# --- company merges ------------------------------------------------------------------------
+
+
+def reliability_settle_merge(*, by: User, survivor: Company, other: Company) -> None:
+    """Before a company merge moves `other`'s records to `survivor` (inside its transaction):
+    refuse, naming the clash, when both hold a statement for the same fiscal year or an
+    invoice with the same number (which to keep is the user's call, and nothing is thrown
+    away); `other`'s assessments become history and its override in force ends when the
+    survivor has one; the survivor is assessed again once the merge is committed."""
+    years = sorted(set(FinancialStatement.objects.filter(company=survivor)
+                       .values_list("fiscal_year", flat=True))
+                   & set(FinancialStatement.objects.filter(company=other)
+                         .values_list("fiscal_year", flat=True)))
+    numbers = sorted(set(Invoice.objects.filter(company=survivor).values_list("number",
+                                                                              flat=True))
+                     & set(Invoice.objects.filter(company=other).values_list("number",
+                                                                             flat=True)))
+    errors = []
+    if years:
+        errors.append(_("Both companies have financial statements for %(years)s: remove or "
+                        "correct one of each first.") % {
+                            "years": ", ".join(f"FY{year}" for year in years)})
+    if numbers:
+        errors.append(_("Both companies have invoices numbered %(numbers)s: remove or "
+                        "correct one of each first.") % {"numbers": ", ".join(numbers[:10])})
+    if errors:
+        raise ValidationError({"other": errors})
+    Company.all_objects.select_for_update().filter(pk__in=[survivor.pk, other.pk]).order_by(
+        "pk").first()
+    Assessment.objects.filter(company=other, is_current=True).update(is_current=False)
+    now = timezone.now()
+    in_force = BandOverride.objects.filter(revoked_at__isnull=True, starts_at__lte=now,
+                                           expires_at__gt=now)
+    if in_force.filter(company=survivor).exists():
+        for override in in_force.filter(company=other):
+            _revoke(by=by, override=override, now=now)
+    _refresh_after_commit(survivor)
+

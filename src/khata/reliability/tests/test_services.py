@@ -248,3 +248,55 @@ def test_a_client_dropping_a_band_is_risky_and_says_from_what(manager, other_man
 
     assert [(r.company, r.previous_band, r.band) for r in risky] == [(client, before, "E")]
     assert companies_risky(user=other_manager) == []
+
+
+# --- company merges and concurrent writers --------------------------------------------------
+
+def test_merging_two_assessed_companies_keeps_one_current_assessment(manager, head):
+    from khata.clients.services import company_merge
+
+    survivor, other = CompanyFactory(owner=manager), CompanyFactory(owner=manager)
+    statement_create(by=manager, company=other, data=FIGURES)
+    assessment_refresh(company=survivor)
+    assessment_refresh(company=other)
+    until = timezone.now() + timedelta(days=30)
+    band_override(by=head, company=survivor, band="B", reason="Known", expires_at=until)
+    held = band_override(by=head, company=other, band="E", reason="Court case", expires_at=until)
+
+    company_merge(by=manager, survivor=survivor, other=other)
+
+    assert Assessment.objects.filter(company=survivor, is_current=True).count() == 1
+    assert FinancialStatement.objects.get().company == survivor
+    held.refresh_from_db()
+    assert held.revoked_at is not None  # the survivor's override is the one in force
+    assert assessment_current(user=manager, company=survivor).band == "B"
+
+
+def test_a_merge_with_the_same_fiscal_year_on_both_sides_is_refused_and_changes_nothing(
+        manager):
+    from khata.clients.services import company_merge
+
+    survivor, other = CompanyFactory(owner=manager), CompanyFactory(owner=manager)
+    statement_create(by=manager, company=survivor, data=FIGURES)
+    statement_create(by=manager, company=other, data={**FIGURES, "revenue": "1"})
+
+    with pytest.raises(ValidationError) as refused:
+        company_merge(by=manager, survivor=survivor, other=other)
+
+    assert "FY2025" in str(refused.value.message_dict["other"])
+    other.refresh_from_db()
+    assert other.deleted_at is None and FinancialStatement.objects.filter(company=other).exists()
+
+
+def test_the_risky_section_lists_my_portfolio_even_when_i_may_read_all(manager, other_manager):
+    from khata.reliability.selectors import companies_risky
+    from khata.team.models import TeamSettings
+
+    theirs = CompanyFactory(owner=other_manager, lifecycle="client")
+    assessment_refresh(company=theirs)
+    Assessment.objects.filter(company=theirs, is_current=True).update(
+        band="E", previous_band="A", valid_until=timezone.localdate() + timedelta(days=3))
+    TeamSettings.objects.update_or_create(pk=1, defaults={"managers_read_all": True})
+
+    assert companies_risky(user=manager) == []
+    assert [r.company for r in companies_risky(user=other_manager)] == [theirs]
