@@ -141,7 +141,6 @@ def record_changes(*, actor, entries: Iterable[tuple[models.Model, str, dict[str
     changes is left out. Returns how many were written."""
     entries_out, count = [], 0
     content_types: dict[type, ContentType] = {}
-    on_behalf: dict[type, int | None] = {}
     for obj, action, changes in entries:
         if action == ChangeAction.UPDATE and not changes:
             continue
@@ -149,10 +148,11 @@ def record_changes(*, actor, entries: Iterable[tuple[models.Model, str, dict[str
         if model not in content_types:
             content_types[model] = ContentType.objects.get_for_model(obj,
                                                                      for_concrete_model=False)
-            on_behalf[model] = _on_behalf_id(actor, obj, None)
         entries_out.append(Change(
             actor=actor if getattr(actor, "pk", None) else None,
-            on_behalf_of_id=on_behalf[model], action=action,
+            # Per record: a substitute's batch may mix their own records and those of the
+            # manager they cover (free for the plan job and the head: no one to act for).
+            on_behalf_of_id=_on_behalf_id(actor, obj, None), action=action,
             content_type=content_types[model], object_id=str(obj.pk),
             object_repr=str(obj)[:200], changes=changes, message=message[:300]))
         if len(entries_out) >= batch_size:

@@ -459,6 +459,8 @@ def company_enrol_view(request, pk: int):
     plan then exits when that lead is disqualified)."""
     company = get_visible_or_404(request.user, Company, pk)
     plan = get_visible_or_404(request.user, ContactPlan, _int(request.POST.get("plan")))
+    # A lead you may not see is a 404, as anywhere; one you may only read is refused by the
+    # service (it must be yours), with the reason.
     lead = (get_visible_or_404(request.user, Lead, _int(request.POST["lead"]))
             if request.POST.get("lead") else None)
     try:

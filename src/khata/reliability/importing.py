@@ -63,10 +63,12 @@ def _log(job, records, fields: list[str], company_ids: set[int]) -> None:
     """One "created" entry per record (in batches), then the companies assessed again."""
     if records:
         content_type = ContentType.objects.get_for_model(records[0].__class__)
-        on_behalf_id = acting_for(job.created_by, records[0])
         message = _("imported from %(file)s") % {"file": job.filename[:200]}
+        # Per record (their companies are loaded): a substitute's file may mix their own
+        # companies and those of the manager they cover.
         Change.objects.bulk_create([Change(
-            actor=job.created_by, on_behalf_of_id=on_behalf_id, action=ChangeAction.CREATE,
+            actor=job.created_by, on_behalf_of_id=acting_for(job.created_by, record),
+            action=ChangeAction.CREATE,
             content_type=content_type, object_id=str(record.pk), object_repr=str(record)[:200],
             changes={name: [None, json_value(getattr(record, name))] for name in fields},
             message=message) for record in records], batch_size=1000)
@@ -155,7 +157,7 @@ class StatementImporter(Importer):
             for row in rows if row.action == "create"]
         FinancialStatement.objects.bulk_create(creates)
         touched |= {s.company_id for s in creates}
-        _log(job, creates, ["fiscal_year", "currency", "revenue", "total_assets"], touched)
+        _log(job, creates, STATEMENT_FIELDS, touched)
 
 
 class InvoiceImporter(Importer):
@@ -220,8 +222,7 @@ class InvoiceImporter(Importer):
             **{name: value for name, value in row.cleaned.items() if name != "company_ref"})
             for row in rows if row.action == "create"]
         Invoice.objects.bulk_create(creates)
-        _log(job, creates, ["number", "currency", "amount", "issued_on", "due_on", "paid_on"],
-             {i.company_id for i in creates})
+        _log(job, creates, INVOICE_FIELDS, {i.company_id for i in creates})
 
 
 register(StatementImporter())

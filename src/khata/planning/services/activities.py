@@ -51,7 +51,7 @@ def _activity_cleaners(*, by: User):
         "location": text_cleaner(200),
         "company": _company_cleaner(by=by, required=True),
         "contact": _related(Contact, _("Choose a contact of this company."), by=by),
-        "lead": _related(Lead, _("Choose one of your leads."), by=by),
+        "lead": _related(Lead, _("Choose one of your leads."), by=by, action="change"),
         "outcome": text_cleaner(20_000),
         "next_step": text_cleaner(300),
     }

@@ -65,12 +65,13 @@ def _company_cleaner(*, by: User, required: bool):
     return company
 
 
-def _related(model, message: str, *, by: User):
+def _related(model, message: str, *, by: User, action: str = "view"):
+    """A cleaner for a link to a record `by` may see (or, with action="change", hold): an id
+    or an instance, checked either way (a view may pass what it fetched with other rights)."""
     def clean(value, _data):
         if value in (None, ""):
             return None
-        found = value if isinstance(value, model) else visible_to(
-            by, model.objects.filter(pk=_pk(value))).first()
+        found = visible_to(by, model.objects.filter(pk=_pk(value)), action).first()
         if found is None:
             raise ValidationError(message)
         return found

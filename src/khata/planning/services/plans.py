@@ -202,7 +202,7 @@ def enrolment_create(*, by: User, plan: ContactPlan, company, contact=None,
     cleaned, errors = clean_fields({"company": company, "contact": contact, "lead": lead}, {
         "company": _company_cleaner(by=by, required=True),
         "contact": _related(Contact, _("Choose a contact of this company."), by=by),
-        "lead": _related(Lead, _("Choose one of your leads."), by=by)})
+        "lead": _related(Lead, _("Choose one of your leads."), by=by, action="change")})
     if "company" in cleaned:
         _check_links(cleaned, errors, company=cleaned["company"])
     if errors:

@@ -65,7 +65,7 @@ def _task_cleaners(*, by: User):
         "assignee": _assignee_cleaner(by=by),
         "company": _company_cleaner(by=by, required=False),
         "contact": _related(Contact, _("Choose a contact of this company."), by=by),
-        "lead": _related(Lead, _("Choose one of your leads."), by=by),
+        "lead": _related(Lead, _("Choose one of your leads."), by=by, action="change"),
     }
 
 

@@ -267,3 +267,18 @@ def test_a_colleagues_lead_cannot_be_named_in_an_enrolment(manager_client, manag
                                    {"plan": plan.pk, "lead": theirs.pk})
 
     assert response.status_code == 404 and not Enrolment.objects.exists()
+
+
+def test_a_colleagues_lead_i_may_only_read_is_refused_with_the_reason(manager_client, manager,
+                                                                     other_manager):
+    from khata.team.models import TeamSettings
+
+    TeamSettings.objects.update_or_create(pk=1, defaults={"managers_read_all": True})
+    company = CompanyFactory(owner=manager)
+    theirs = LeadFactory(owner=other_manager)
+    plan = plan_create(by=manager, data={"name": "Outreach", "steps": FOUR_STEPS})
+
+    response = manager_client.post(f"/companies/{company.pk}/enrol/",
+                                   {"plan": plan.pk, "lead": theirs.pk}, follow=True)
+
+    assert "Choose one of your leads." in response.text and not Enrolment.objects.exists()
