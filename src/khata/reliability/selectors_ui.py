@@ -89,13 +89,14 @@ def band_list_page(*, user, filters: BandFilters | None = None, cursor: str | No
     candidates: list[int] = []
     counted = 0
     for band in BANDS_WORST_FIRST:
-        if (filters.band and band not in filters.band) or (band == "" and skip_unassessed) or (
-                band and filters.assessed is False):
+        if (filters.band and band not in filters.band) or (band == "" and skip_unassessed):
             continue
         if position and BANDS_WORST_FIRST.index(band) < BANDS_WORST_FIRST.index(position[0]):
             continue
         need = size + 1 - counted
-        sources = [_in_band(user=user, filters=filters, band=band, leave_out=list(overridden))]
+        # Only the unassessed: in a letter band just those held there by an override.
+        sources = ([] if band and filters.assessed is False else
+                   [_in_band(user=user, filters=filters, band=band, leave_out=list(overridden))])
         chosen = [pk for pk, over in overridden.items() if over == band]
         if chosen:
             sources.append(scope.filter(pk__in=chosen))

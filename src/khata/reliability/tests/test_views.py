@@ -303,6 +303,7 @@ def test_the_list_by_band_runs_a_bounded_number_of_queries(
 
 def test_the_list_by_band_pages_in_the_order_of_one_big_sort(manager, head):
     from khata.core.lists import keyset_page
+    from khata.reliability.selectors import BandFilters
     from khata.reliability.selectors_ui import (
         BAND_LIST_KEYS,
         band_list_page,
@@ -332,6 +333,12 @@ def test_the_list_by_band_pages_in_the_order_of_one_big_sort(manager, head):
 
     assert walked == sorted_once
     assert sum(len(page) for page in walked) == 14
+    for filters in [BandFilters(assessed=False), BandFilters(assessed=True),
+                    BandFilters(band=["C", "E"]), BandFilters(lifecycle=["client"])]:
+        assert pages(lambda cursor, f=filters: band_list_page(
+            user=manager, filters=f, cursor=cursor, size=3)) == pages(
+            lambda cursor, f=filters: keyset_page(companies_by_band_listing(
+                user=manager, filters=f), keys=BAND_LIST_KEYS, cursor=cursor, size=3))
 
 
 def test_the_list_by_band_walks_pages(manager_client, manager, monkeypatch):
