@@ -11,23 +11,9 @@ from django.core.management.base import BaseCommand, CommandError
 from khata.audit.services import import_configure, import_start
 from khata.core.choices import DuplicateAction
 from khata.core.importing import IMPORTERS, execute, normal_header
+from khata.core.progress import progress_bar
 from khata.prospecting.selectors import search_methods_visible
 from khata.team.models import User
-
-
-def progress_bar(stream):
-    """A one-line progress bar for a terminal (plain lines when not a terminal)."""
-    def show(done: int, total: int) -> None:
-        share = done / total if total else 1
-        if stream.isatty():
-            filled = int(share * 30)
-            stream.write(f"\r[{'#' * filled}{'.' * (30 - filled)}] {done:,}/{total:,} rows")
-            if done >= total:
-                stream.write("\n")
-        else:
-            stream.write(f"{done:,}/{total:,} rows\n")
-        stream.flush()
-    return show
 
 
 class Command(BaseCommand):
@@ -86,7 +72,7 @@ class Command(BaseCommand):
         names = ", ".join(f"{headers[int(index)]} → {field}"
                           for index, field in sorted(mapping.items(), key=lambda i: int(i[0])))
         self.stdout.write(f"Columns: {names}")
-        job = execute(job, progress=progress_bar(sys.stderr))
+        job = execute(job, progress=progress_bar(sys.stderr, "rows"))
         self.stdout.write(self.style.SUCCESS(
             f"{job.created:,} added, {job.updated:,} updated, {job.skipped:,} skipped as "
             f"duplicates, {job.rejected:,} rejected."))

@@ -10,6 +10,7 @@ import sys
 from django.core.management.base import BaseCommand, CommandError
 
 from khata.clients.models import Company
+from khata.core.progress import progress_bar
 from khata.prospecting.models import Segment
 from khata.prospecting.selectors import segment_members
 from khata.reliability.scoring_services import (
@@ -19,21 +20,6 @@ from khata.reliability.scoring_services import (
 )
 from khata.team.choices import Role
 from khata.team.models import User
-
-
-def progress_bar(stream, unit: str = "companies"):
-    """A one-line progress bar on a terminal; plain lines otherwise (logs, CI)."""
-    def show(done: int, total: int) -> None:
-        share = done / total if total else 1
-        if stream.isatty():
-            filled = int(share * 30)
-            stream.write(f"\r[{'#' * filled}{'.' * (30 - filled)}] {done:,}/{total:,} {unit}")
-            if done >= total:
-                stream.write("\n")
-        else:
-            stream.write(f"{done:,}/{total:,} {unit}\n")
-        stream.flush()
-    return show
 
 
 class Command(BaseCommand):
@@ -57,6 +43,8 @@ class Command(BaseCommand):
                             help="companies per batch (default 5000)")
 
     def handle(self, *args, **options):
+        if options["batch_size"] < 1:  # before any work, the retraining included
+            raise CommandError("--batch-size: give a number of 1 or more.")
         if options["retrain"]:
             outcome = learned_model_retrain(progress=progress_bar(sys.stderr, "companies read"))
             if outcome["trained"]:
@@ -71,9 +59,8 @@ class Command(BaseCommand):
                 raise CommandError("Say what to score: --all, --due, --segment ID or "
                                    "--company ID.")
             return
-        if options["batch_size"] < 1:
-            raise CommandError("--batch-size: give a number of 1 or more.")
-        outcome = score_companies(companies=companies, progress=progress_bar(sys.stderr),
+        outcome = score_companies(companies=companies,
+                                  progress=progress_bar(sys.stderr, "companies"),
                                   batch_size=options["batch_size"])
         bands = ", ".join(f"{band} {count:,}" for band, count in outcome["bands"].items())
         rate = f" ({outcome['per_second']:,} a second)" if outcome["per_second"] else ""
