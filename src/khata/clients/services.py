@@ -31,7 +31,7 @@ from khata.clients.validation import (
     normalise_website,
     text_cleaner,
 )
-from khata.core.changelog import record_change, record_event, snapshot
+from khata.core.changelog import record_change, record_event, save_changes, snapshot
 from khata.core.choices import ChangeAction
 from khata.team.access import (
     can,
@@ -350,11 +350,7 @@ def contact_update(*, by: User, contact: Contact, data: dict) -> Contact:
     cleaned, errors = clean_fields(data, _contact_cleaners(by=by, company=contact.company))
     if errors:
         raise ValidationError(errors)
-    before = snapshot(contact, list(cleaned))
-    for name, value in cleaned.items():
-        setattr(contact, name, value)
-    contact.save()
-    record_change(actor=by, obj=contact, before=before)
+    save_changes(actor=by, obj=contact, values=cleaned)
     return contact
 
 
@@ -659,11 +655,7 @@ def address_update(*, by: User, address, data: dict):
     cleaned, errors = _clean_address(data, address.company)
     if errors:
         raise ValidationError(errors)
-    before = snapshot(address, list(cleaned))
-    for name, value in cleaned.items():
-        setattr(address, name, value)
-    address.save()
-    record_change(actor=by, obj=address, before=before)
+    save_changes(actor=by, obj=address, values=cleaned)
     return address
 
 

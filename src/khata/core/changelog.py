@@ -133,6 +133,17 @@ def record_event(*, actor, action: str, obj: models.Model | None = None, message
     )
 
 
+def save_changes(*, actor, obj: models.Model, values: dict[str, Any],
+                 extra: dict[str, list] | None = None) -> Change | None:
+    """Set `values` on `obj`, save it and log what changed, old and new (the tail of every
+    update service); `extra` adds changes the fields do not show (a many-to-many set)."""
+    before = snapshot(obj, list(values))
+    for name, value in values.items():
+        setattr(obj, name, value)
+    obj.save()
+    return record_change(actor=actor, obj=obj, before=before, extra=extra)
+
+
 def record_changes(*, actor, entries: Iterable[tuple[models.Model, str, dict[str, list]]],
                    message: str = "", batch_size: int = 1000) -> int:
     """Many change-log entries in batches of `batch_size` inserts (a hand-over moves thousands

@@ -17,7 +17,7 @@ from khata.clients.validation import (
     normalise_website,
     text_cleaner,
 )
-from khata.core.changelog import record_change, snapshot
+from khata.core.changelog import record_change, save_changes, snapshot
 from khata.core.choices import ChangeAction
 from khata.core.validation import parse_amount, parse_currency
 from khata.prospecting.choices import FigureDimension, LeadStatus, MethodKind, Routing
@@ -180,11 +180,7 @@ def search_method_update(*, by: User, method: SearchMethod, data: dict) -> Searc
         old = sorted(method.routing_managers.values_list("email", flat=True))
         method.routing_managers.set(rotation)
         extra = {"routing_managers": [old, sorted(user.email for user in rotation)]}
-    before = snapshot(method, list(cleaned))
-    for name, value in cleaned.items():
-        setattr(method, name, value)
-    method.save()
-    record_change(actor=by, obj=method, before=before, extra=extra)
+    save_changes(actor=by, obj=method, values=cleaned, extra=extra)
     return method
 
 

@@ -15,7 +15,7 @@ from django.utils.translation import gettext as _
 
 from khata.clients.models import Company
 from khata.clients.validation import choice_cleaner, clean_fields, text_cleaner
-from khata.core.changelog import record_change, snapshot
+from khata.core.changelog import record_change, save_changes, snapshot
 from khata.core.choices import ChangeAction
 from khata.core.validation import LARGEST_AMOUNT, parse_amount, parse_currency
 from khata.reliability.choices import Band, Method, References, RegistryStatus, StatementSource
@@ -318,11 +318,7 @@ def invoice_update(*, by: User, invoice: Invoice, data: dict) -> Invoice:
     ensure(by, "change", invoice)
     _lock(invoice.company)
     cleaned = _invoice_clean(data=data, invoice=invoice, company=invoice.company)
-    before = snapshot(invoice, list(cleaned))
-    for name, value in cleaned.items():
-        setattr(invoice, name, value)
-    invoice.save()
-    record_change(actor=by, obj=invoice, before=before)
+    save_changes(actor=by, obj=invoice, values=cleaned)
     _refresh_after_commit(invoice.company)
     return invoice
 

@@ -21,7 +21,7 @@ from django.utils.formats import date_format
 from django.utils.http import urlsafe_base64_encode
 from django.utils.translation import gettext as _
 
-from khata.core.changelog import record_change, record_event, record_moves, snapshot
+from khata.core.changelog import record_change, record_event, record_moves, save_changes, snapshot
 from khata.core.choices import ChangeAction
 from khata.team.access import ensure, ensure_active, is_head, owner_paths, reach_changed
 from khata.team.choices import AbsenceReason, AppointmentKind, Role
@@ -540,11 +540,7 @@ def absence_update(*, by: User | None, absence: Absence, data: dict) -> Absence:
         raise ValidationError({"starts_at": [_("The absence has begun; its start is fixed.")]})
     _lock_person(absence.user)
     cleaned = _clean_absence(absent=absence.user, data=data, absence=absence)
-    before = snapshot(absence, list(cleaned))
-    for name, value in cleaned.items():
-        setattr(absence, name, value)
-    absence.save()
-    record_change(actor=by, obj=absence, before=before)
+    save_changes(actor=by, obj=absence, values=cleaned)
     reach_changed()
     return absence
 

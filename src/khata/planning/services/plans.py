@@ -14,7 +14,7 @@ from django.utils.translation import gettext as _
 from khata.clients.choices import Lifecycle
 from khata.clients.models import Company, Contact
 from khata.clients.validation import clean_fields, text_cleaner
-from khata.core.changelog import record_change, record_event, snapshot
+from khata.core.changelog import record_change, record_event, save_changes, snapshot
 from khata.core.choices import ChangeAction
 from khata.planning.choices import (
     CONSENT_CHANNEL,
@@ -136,11 +136,7 @@ def plan_update(*, by: User, plan: ContactPlan, data: dict) -> ContactPlan:
             extra = {"steps": [old_words, _steps_extra(steps)]}
     if errors:
         raise ValidationError(errors)
-    before = snapshot(plan, list(cleaned))
-    for name, value in cleaned.items():
-        setattr(plan, name, value)
-    plan.save()
-    record_change(actor=by, obj=plan, before=before, extra=extra)
+    save_changes(actor=by, obj=plan, values=cleaned, extra=extra)
     return plan
 
 

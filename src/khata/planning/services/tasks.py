@@ -12,7 +12,7 @@ from django.utils.translation import gettext as _
 
 from khata.clients.models import Contact
 from khata.clients.validation import choice_cleaner, clean_fields, text_cleaner
-from khata.core.changelog import record_change, snapshot
+from khata.core.changelog import record_change, save_changes, snapshot
 from khata.planning.choices import (
     Priority,
     TaskStatus,
@@ -126,11 +126,7 @@ def task_update(*, by: User, task: Task, data: dict) -> Task:
                         lead=task.lead, errors=errors)
     if errors:
         raise ValidationError(errors)
-    before = snapshot(task, list(cleaned))
-    for name, value in cleaned.items():
-        setattr(task, name, value)
-    task.save()
-    record_change(actor=by, obj=task, before=before)
+    save_changes(actor=by, obj=task, values=cleaned)
     return task
 
 
