@@ -86,8 +86,8 @@ def _check_links(cleaned: dict, errors: dict, *, company) -> None:
         errors.setdefault("contact", [_("This contact does not work at %(company)s.")
                                       % {"company": company}])
     lead = cleaned.get("lead")
-    if lead is not None and company is not None and lead.company_id not in (None, company.pk) \
-            and lead.matches_company_id not in (None, company.pk):
+    about = {lead.company_id, lead.matches_company_id} - {None} if lead is not None else set()
+    if company is not None and about and company.pk not in about:
         errors.setdefault("lead", [_("This lead is about another company.")])
 
 

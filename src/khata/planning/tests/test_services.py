@@ -268,3 +268,19 @@ def test_merging_two_companies_in_the_same_plan_exits_the_merged_ones_enrolment(
     assert (doubled.status, doubled.exit_reason) == (EnrolmentStatus.EXITED, ExitReason.MERGED)
     assert doubled.company == survivor and doubled.next_step is None
     assert moved.status == EnrolmentStatus.ACTIVE and moved.company == survivor
+
+
+def test_a_lead_about_another_company_is_refused_naming_the_lead(manager):
+    from khata.prospecting.tests.factories import LeadFactory
+
+    mine, elsewhere = CompanyFactory(owner=manager), CompanyFactory(owner=manager)
+    plan = plan_create(by=manager, data={"name": "Outreach", "steps": FOUR_STEPS})
+    matched_elsewhere = LeadFactory(owner=manager, company=None, matches_company=elsewhere)
+    open_lead = LeadFactory(owner=manager, company=None, matches_company=None)
+
+    with pytest.raises(ValidationError) as refused:
+        enrolment_create(by=manager, plan=plan, company=mine, lead=matched_elsewhere)
+
+    assert refused.value.message_dict["lead"] == ["This lead is about another company."]
+    assert not Enrolment.objects.exists()
+    assert enrolment_create(by=manager, plan=plan, company=mine, lead=open_lead).lead == open_lead
