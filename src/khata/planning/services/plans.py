@@ -293,9 +293,10 @@ def enrolment_resume(*, by: User, enrolment: Enrolment) -> Enrolment:
 
 
 @transaction.atomic
-def enrolment_exit(*, by: User | None, enrolment: Enrolment,
-                   reason: str = ExitReason.MANUAL) -> Enrolment:
-    """Take a company out of a plan, with the reason; its open step tasks stay as they are."""
+def enrolment_exit(*, by: User | None, enrolment: Enrolment, reason: str = ExitReason.MANUAL,
+                   message: str = "") -> Enrolment:
+    """Take a company out of a plan, with the reason (and a note for its timeline); its open
+    step tasks stay as they are."""
     if by is not None:
         ensure(by, "change", enrolment)
     if enrolment.status in (EnrolmentStatus.COMPLETED, EnrolmentStatus.EXITED):
@@ -309,9 +310,8 @@ def enrolment_exit(*, by: User | None, enrolment: Enrolment,
     enrolment.next_step, enrolment.next_due_at = None, None
     enrolment.ended_at = timezone.now()
     enrolment.save()
-    record_change(actor=by, obj=enrolment, before=before)
+    record_change(actor=by, obj=enrolment, before=before, message=message)
     return enrolment
-
 
 
 def enrolments_settle_merge(*, by: User, survivor: Company, other: Company) -> int:
@@ -323,13 +323,7 @@ def enrolments_settle_merge(*, by: User, survivor: Company, other: Company) -> i
     clashing = list(Enrolment.objects.filter(company=other, status__in=running,
                                              plan_id__in=plans))
     for enrolment in clashing:
-        before = snapshot(enrolment, ["status", "exit_reason", "next_step", "next_due_at",
-                                      "ended_at"])
-        enrolment.status, enrolment.exit_reason = EnrolmentStatus.EXITED, ExitReason.MERGED
-        enrolment.next_step, enrolment.next_due_at = None, None
-        enrolment.ended_at = timezone.now()
-        enrolment.save()
-        record_change(actor=by, obj=enrolment, before=before,
-                      message=_("merged into %(name)s, already in this plan")
-                      % {"name": survivor.display_name})
+        enrolment_exit(by=by, enrolment=enrolment, reason=ExitReason.MERGED,
+                       message=_("merged into %(name)s, already in this plan")
+                       % {"name": survivor.display_name})
     return len(clashing)
