@@ -31,7 +31,13 @@ from khata.clients.validation import (
     normalise_website,
     text_cleaner,
 )
-from khata.core.changelog import record_change, record_event, save_changes, snapshot
+from khata.core.changelog import (
+    record_change,
+    record_changes,
+    record_event,
+    save_changes,
+    snapshot,
+)
 from khata.core.choices import ChangeAction
 from khata.team.access import (
     can,
@@ -407,10 +413,8 @@ def company_merge(*, by: User, survivor: Company, other: Company,
     """Make two duplicates one: `survivor` keeps its fields except those in `take_from_other`,
     gains `other`'s related records and needs; `other` is hidden. `company_merge_undo` reverts.
     """
-    from django.contrib.contenttypes.models import ContentType
 
     from khata.clients.models import Merge
-    from khata.core.models import Change
 
     ensure(by, "change", survivor)
     ensure(by, "change", other)
@@ -444,12 +448,9 @@ def company_merge(*, by: User, survivor: Company, other: Company,
                 **{field_name: survivor}, **({"updated_at": timezone.now()}
                                             if hasattr(model, "updated_at") else {}))
             moved[f"{model._meta.label}.{field_name}"] = [row.pk for row in rows]
-            content_type = ContentType.objects.get_for_model(model)
-            log += [Change(actor=by, action=ChangeAction.UPDATE, content_type=content_type,
-                           object_id=str(row.pk), object_repr=str(row)[:200],
-                           changes={field_name: [other.pk, survivor.pk]}, message=message)
+            log += [(row, ChangeAction.UPDATE, {field_name: [other.pk, survivor.pk]})
                     for row in rows]
-    Change.objects.bulk_create(log)  # each moved record's timeline says where it went
+    record_changes(actor=by, entries=log, message=message)  # each moved record says where
     linked = list(other.linked_contacts.values_list("pk", flat=True))
     if linked:
         survivor.linked_contacts.add(*linked)

@@ -9,7 +9,6 @@ that looks like a company already in the database is flagged on the lead, not re
 
 from contextlib import suppress
 
-from django.contrib.contenttypes.models import ContentType
 from django.core.exceptions import ValidationError
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
@@ -17,12 +16,12 @@ from django.utils.translation import gettext_lazy
 from khata.clients.selectors import company_lookalike
 from khata.clients.services import need_create
 from khata.clients.validation import name_key
+from khata.core.changelog import record_changes
 from khata.core.choices import ChangeAction
 from khata.core.importing import Importer, Row, register
-from khata.core.models import Change
 from khata.prospecting.models import Lead, SearchMethod
 from khata.prospecting.services import LEAD_FIELDS, lead_update, lead_validate
-from khata.team.access import acting_for, ensure, may_act_for, visible_to
+from khata.team.access import ensure, may_act_for, visible_to
 
 
 def _method(job) -> SearchMethod:
@@ -159,15 +158,11 @@ class LeadImporter(Importer):
 
 def _log(job, leads: list[Lead]) -> None:
     """One "created" entry per lead, written in batches (a list has thousands of rows)."""
-    content_type = ContentType.objects.get_for_model(Lead)
-    on_behalf_id = acting_for(job.created_by, leads[0])
-    message = _("imported from %(file)s") % {"file": job.filename[:200]}
-    Change.objects.bulk_create([Change(
-        actor=job.created_by, on_behalf_of_id=on_behalf_id, action=ChangeAction.CREATE,
-        content_type=content_type, object_id=str(lead.pk), object_repr=str(lead)[:200],
-        changes={"company_name": [None, lead.company_name],
-                 "search_method": [None, lead.search_method_id]},
-        message=message) for lead in leads], batch_size=1000)
+    record_changes(actor=job.created_by, message=_("imported from %(file)s") % {
+        "file": job.filename[:200]}, entries=(
+        (lead, ChangeAction.CREATE, {"company_name": [None, lead.company_name],
+                                     "search_method": [None, lead.search_method_id]})
+        for lead in leads))
 
 
 register(LeadImporter())

@@ -8,17 +8,15 @@ Rows are written in bulk per chunk, recorded in the change log, and the companie
 assessed again in one batch after the chunk is committed.
 """
 
-from django.contrib.contenttypes.models import ContentType
 from django.db import transaction
 from django.db.models.functions import Lower
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
 from khata.clients.models import Company
-from khata.core.changelog import json_value
+from khata.core.changelog import json_value, record_changes
 from khata.core.choices import ChangeAction
 from khata.core.importing import Importer, Row, register
-from khata.core.models import Change
 from khata.reliability.models import FinancialStatement, Invoice
 from khata.reliability.services import (
     INVOICE_FIELDS,
@@ -28,7 +26,7 @@ from khata.reliability.services import (
     statement_update,
     statement_validate,
 )
-from khata.team.access import acting_for, ensure_active, visible_to
+from khata.team.access import ensure_active, visible_to
 
 COMPANY_SYNONYMS = ("company", "company name", "company id", "account", "account name",
                     "customer", "customer name", "client", "organisation", "organization")
@@ -61,17 +59,11 @@ def _resolve_companies(rows: list[Row], user) -> None:
 
 def _log(job, records, fields: list[str], company_ids: set[int]) -> None:
     """One "created" entry per record (in batches), then the companies assessed again."""
-    if records:
-        content_type = ContentType.objects.get_for_model(records[0].__class__)
-        message = _("imported from %(file)s") % {"file": job.filename[:200]}
-        # Per record (their companies are loaded): a substitute's file may mix their own
-        # companies and those of the manager they cover.
-        Change.objects.bulk_create([Change(
-            actor=job.created_by, on_behalf_of_id=acting_for(job.created_by, record),
-            action=ChangeAction.CREATE,
-            content_type=content_type, object_id=str(record.pk), object_repr=str(record)[:200],
-            changes={name: [None, json_value(getattr(record, name))] for name in fields},
-            message=message) for record in records], batch_size=1000)
+    record_changes(actor=job.created_by, message=_("imported from %(file)s") % {
+        "file": job.filename[:200]}, entries=(
+        (record, ChangeAction.CREATE, {name: [None, json_value(getattr(record, name))]
+                                       for name in fields})
+        for record in records))
     if company_ids:
         from khata.reliability.scoring_services import score_companies
 
