@@ -17,7 +17,7 @@ from contextlib import contextmanager
 from dataclasses import dataclass
 
 from django.core.exceptions import FieldDoesNotExist, ValidationError
-from django.db import connection, transaction
+from django.db import connection, connections, transaction
 from django.db.models import Q, QuerySet
 
 
@@ -125,10 +125,11 @@ def keyset_bound(queryset: QuerySet, *, keys: list[str], cursor: str | None = No
 def estimated_rows(queryset: QuerySet) -> int | None:
     """How many rows the PostgreSQL planner expects `queryset` to find (no rows are read), or
     None on a database that does not say."""
-    if connection.vendor != "postgresql":
+    database = connections[queryset.db]
+    if database.vendor != "postgresql":
         return None
     sql, params = queryset.order_by().values("pk").query.sql_with_params()
-    with connection.cursor() as cursor:
+    with database.cursor() as cursor:
         cursor.execute(f"EXPLAIN (FORMAT JSON) {sql}", params)
         plan = cursor.fetchone()[0]
     if isinstance(plan, str):

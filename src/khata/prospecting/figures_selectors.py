@@ -11,6 +11,7 @@ from django.db import OperationalError, connections, transaction
 from django.db.models import Max, Q, QuerySet, Sum
 from django.utils import timezone
 
+from khata.core.lists import estimated_rows
 from khata.prospecting.choices import FigureDimension
 from khata.prospecting.models import AudienceFigure, FigureRun, Segment
 from khata.prospecting.selectors import (
@@ -38,6 +39,13 @@ def figure_run_latest() -> FigureRun | None:
     return FigureRun.objects.order_by("-finished_at", "-id").first()
 
 
+def minutes_since(moment: datetime | None) -> int | None:
+    """Whole minutes from `moment` to now (what "figures as of … (N minutes ago)" shows)."""
+    if moment is None:
+        return None
+    return max(0, int((timezone.now() - moment).total_seconds() // 60))
+
+
 @dataclass
 class Figures:
     """What the analysis pages show, from the stored figures (or live before the first
@@ -51,14 +59,11 @@ class Figures:
 
     @property
     def minutes_old(self) -> int | None:
-        if self.as_of is None:
-            return None
-        return max(0, int((timezone.now() - self.as_of).total_seconds() // 60))
+        return minutes_since(self.as_of)
 
 
 def _owned(user, queryset: QuerySet) -> QuerySet:
-    owners = owners_in_reach(user)
-    return queryset if owners is None else queryset.filter(owner_id__in=sorted(owners))
+    return queryset.filter(_reach_q(user))
 
 
 def _sums(user, dimensions) -> dict[str, dict[str, dict]]:
@@ -175,9 +180,7 @@ class MemberCount:
 
     @property
     def minutes_old(self) -> int | None:
-        if self.as_of is None:
-            return None
-        return max(0, int((timezone.now() - self.as_of).total_seconds() // 60))
+        return minutes_since(self.as_of)
 
 
 def segment_count(*, user, segment: Segment) -> MemberCount:
@@ -227,13 +230,5 @@ def count_quickly(queryset: QuerySet, *, budget_ms: int = COUNT_BUDGET_MS) -> Me
 def planner_estimate(queryset: QuerySet) -> int:
     """PostgreSQL's estimate of how many rows `queryset` has (EXPLAIN, nothing is read),
     rounded to two significant figures."""
-    sql, params = queryset.order_by().values("pk").query.sql_with_params()
-    with connections[queryset.db].cursor() as cursor:
-        cursor.execute(f"EXPLAIN (FORMAT JSON) {sql}", params)
-        [plan] = cursor.fetchone()
-    if isinstance(plan, str):
-        import json
-
-        plan = json.loads(plan)
-    rows = int(plan[0]["Plan"]["Plan Rows"])
+    rows = estimated_rows(queryset) or 0
     return int(float(f"{rows:.2g}")) if rows >= 100 else rows

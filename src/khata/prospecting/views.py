@@ -30,6 +30,7 @@ from khata.prospecting.figures_selectors import (
     analysis_figures,
     count_quickly,
     method_figures_stored,
+    minutes_since,
     segment_count,
 )
 from khata.prospecting.figures_services import figures_refresh_request
@@ -173,19 +174,12 @@ def lead_release_view(request, pk: int):
     return redirect(f"{reverse('prospecting:leads')}?held=1")
 
 
-def _minutes_since(moment) -> int | None:
-    from django.utils import timezone
-
-    return None if moment is None else max(
-        0, int((timezone.now() - moment).total_seconds() // 60))
-
-
 def method_list_view(request):
     """Which search method brings clients, at what cost: the ranked table (from the stored
     figures, with their age)."""
     figures, as_of = method_figures_stored(user=request.user)
     return render(request, "prospecting/method_list.html", {
-        "figures": figures, "as_of": as_of, "minutes_old": _minutes_since(as_of)})
+        "figures": figures, "as_of": as_of, "minutes_old": minutes_since(as_of)})
 
 
 def _method_form_view(request, method: SearchMethod | None):
