@@ -149,20 +149,17 @@ def visible_to(user, queryset: QuerySet, action: str = "view") -> QuerySet:
         return queryset.filter(_owner_q(paths, [user.pk])) if paths else queryset.none()
     if not paths:
         return queryset.none()
-    ids = {user.pk}
-    if _is_portfolio(queryset.model):
-        held = reach(user)
-        if action == "view" and held.read_all:
-            return queryset
-        ids |= held.covered
-    return queryset.filter(_owner_q(paths, sorted(ids)))
+    if not _is_portfolio(queryset.model):
+        return queryset.filter(_owner_q(paths, [user.pk]))
+    owners = owners_in_reach(user, action)
+    return queryset if owners is None else queryset.filter(_owner_q(paths, sorted(owners)))
 
 
 def owners_in_reach(user, action: str = "view") -> frozenset[int] | None:
     """Whose portfolios `user` may see (or, with `action="change"`, change) right now, for
     figures stored per owner: None for everyone's (the head; managers reading all when the
     head allows it), else the user's own id and those of the absent managers they cover.
-    The same answer `visible_to` gives for a portfolio record, without a queryset."""
+    `visible_to` asks it for every portfolio record, so the two cannot disagree."""
     if not _is_usable(user):
         return frozenset()
     if is_head(user):
