@@ -71,12 +71,25 @@ def learned_model_current() -> tuple[LearnedModel | None, TrainedModel | None]:
     """The latest trained model, as stored and as the scoring core reads it (None, None: the
     documented rules score)."""
     row = LearnedModel.objects.order_by("-trained_at", "-id").first()
+    model = learned_model_read(row)
+    return (row, model) if model is not None else (None, None)
+
+
+def learned_model_read(row: LearnedModel | None) -> TrainedModel | None:
+    """A stored model as the scoring core reads it; None for none, or for an unreadable
+    document (the rules score until the next training)."""
     if row is None:
-        return None, None
+        return None
     try:
-        return row, TrainedModel.from_json(row.document)
+        return TrainedModel.from_json(row.document)
     except (ValueError, KeyError, TypeError):
-        return None, None  # an unreadable document: the rules score until the next training
+        return None
+
+
+def factor_rows(scored) -> list[dict]:
+    """An answer's factors as an assessment stores them (value, points, where from)."""
+    return [{"name": f.name, "label": f.label, "value": f.value, "points": round(f.points, 4),
+             "source": f.source} for f in scored.factors]
 
 
 @dataclass
@@ -90,7 +103,6 @@ class CurrentAssessment:
     meaning: str = ""
     overridden: bool = False
     expired: bool = False
-    history: list[Assessment] = field(default_factory=list)
 
 
 def assessment_current(*, user, company: Company,

@@ -27,7 +27,8 @@ from khata.reliability.selectors import (
     assessment_history,
     checklist_current,
     companies_by_band,
-    learned_model_current,
+    factor_rows,
+    learned_model_read,
     overrides_of,
 )
 from khata.team.access import visible_to
@@ -133,19 +134,18 @@ class Explanation:
 def explanation_of(assessment: Assessment | None, company: Company) -> Explanation | None:
     """The assessment's explanation. Batch scoring stores factors as name and points only
     (docs/reliability.md, "In the application"); for such a row the company is assessed
-    again from its stored inputs, as of the same day, storing nothing (three queries)."""
+    again from its stored inputs, as of the same day and by the same method (the model that
+    scored it, or the rules), storing nothing (three queries)."""
     if assessment is None:
         return None
     factors = assessment.factors or []
     if all("label" in factor for factor in factors):
         return Explanation(factors=factors, missing=list(assessment.missing or []),
                            set_aside=list(assessment.set_aside or []))
-    _row, model = learned_model_current()
+    model = learned_model_read(assessment.model) if assessment.model_id else None
     scored = assess(company_input(company, as_of=assessment.as_of), model=model)
-    return Explanation(
-        factors=[{"name": f.name, "label": f.label, "value": f.value, "points": f.points,
-                  "source": f.source} for f in scored.factors],
-        missing=list(scored.missing), set_aside=list(scored.set_aside), recomputed=True)
+    return Explanation(factors=factor_rows(scored), missing=list(scored.missing),
+                       set_aside=list(scored.set_aside), recomputed=True)
 
 
 @dataclass

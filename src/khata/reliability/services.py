@@ -31,7 +31,7 @@ from khata.reliability.models import (
 from khata.reliability.scoring.assessment import TERMS
 from khata.reliability.scoring.assessment import Assessment as Scored
 from khata.reliability.scoring.assessment import assess as score_one
-from khata.reliability.selectors import learned_model_current
+from khata.reliability.selectors import factor_rows, learned_model_current
 from khata.team.access import ensure, is_head
 from khata.team.models import User
 
@@ -361,11 +361,6 @@ def checklist_answer(*, by: User, company: Company, data: dict) -> ChecklistAnsw
 # --- assessments ---------------------------------------------------------------------------
 
 
-def _factor_rows(scored: Scored) -> list[dict]:
-    return [{"name": f.name, "label": f.label, "value": f.value, "points": round(f.points, 4),
-             "source": f.source} for f in scored.factors]
-
-
 def assessment_values(scored: Scored, *, model_row: LearnedModel | None) -> dict:
     """The fields of an Assessment row from the scoring core's answer."""
     terms_index = TERMS.index(scored.terms)
@@ -378,7 +373,7 @@ def assessment_values(scored: Scored, *, model_row: LearnedModel | None) -> dict
         "thin_data": scored.thin_data, "hard_stop": scored.hard_stop,
         "credit_limit": scored.credit_limit, "currency": scored.currency or "",
         "terms_days": TERMS_DAYS[terms_index], "terms": scored.terms,
-        "factors": _factor_rows(scored), "summary": scored.summary[:300],
+        "factors": factor_rows(scored), "summary": scored.summary[:300],
         "missing": list(scored.missing), "set_aside": list(scored.set_aside),
         "completeness": scored.completeness, "valid_until": scored.valid_until,
         "method": Method.LEARNED if model_row is not None else Method.RULES,

@@ -10,6 +10,7 @@ from django.views.decorators.http import require_GET, require_POST
 from khata.clients.choices import Lifecycle
 from khata.clients.models import Company
 from khata.core.forms import apply_errors, error_sentence
+from khata.core.ids import record_id
 from khata.core.lists import keyset_page
 from khata.reliability.choices import Band
 from khata.reliability.forms import (
@@ -51,17 +52,8 @@ PAGE_SIZE = 50
 INVOICE_PAGE_SIZE = 50
 
 
-def _int(value) -> int | None:
-    text = str(value or "")
-    return int(text) if text.isdigit() and len(text) < 19 else None
-
-
 def _company(request, pk) -> Company:
     return get_visible_or_404(request.user, Company.objects.select_related("owner"), pk)
-
-
-def _status(request) -> int:
-    return 422 if request.method == "POST" else 200
 
 
 # ---------------------------------------------------------------- the card
@@ -127,7 +119,7 @@ def statements_view(request, pk: int):
         "company": company, "editable": editable, "form": form,
         "statements": list(statements_of(user=request.user, company=company)
                            .select_related("entered_by")),
-    }, status=_status(request) if form.errors else 200)
+    }, status=422 if form.errors else 200)
 
 
 def statement_edit_view(request, pk: int):
@@ -147,7 +139,7 @@ def statement_edit_view(request, pk: int):
         return redirect("reliability:statements", pk=company.pk)
     return render(request, "reliability/statement_form.html", {
         "company": company, "statement": statement, "editable": editable, "form": form,
-    }, status=_status(request) if form.errors else 200)
+    }, status=422 if form.errors else 200)
 
 
 @require_POST
@@ -181,8 +173,7 @@ def invoices_view(request, pk: int):
                        size=INVOICE_PAGE_SIZE)
     return render(request, "reliability/invoices.html", {
         "company": company, "editable": editable, "form": form, "page": page,
-        "paid_form": PaidForm(),
-    }, status=_status(request) if form.errors else 200)
+    }, status=422 if form.errors else 200)
 
 
 def invoice_edit_view(request, pk: int):
@@ -201,7 +192,7 @@ def invoice_edit_view(request, pk: int):
         return redirect("reliability:invoices", pk=invoice.company_id)
     return render(request, "reliability/invoice_form.html", {
         "company": invoice.company, "invoice": invoice, "editable": editable, "form": form,
-    }, status=_status(request) if form.errors else 200)
+    }, status=422 if form.errors else 200)
 
 
 @require_POST
@@ -247,7 +238,7 @@ def checklist_view(request, pk: int):
     return render(request, "reliability/checklist.html", {
         "company": company, "editable": editable, "form": form, "current": current,
         "history": history[1:],
-    }, status=_status(request) if form.errors else 200)
+    }, status=422 if form.errors else 200)
 
 
 # ---------------------------------------------------------------- the head's override
@@ -269,7 +260,7 @@ def override_view(request, pk: int):
     return render(request, "reliability/override_form.html", {
         "company": company, "form": form,
         "overrides": list(overrides_of(user=request.user, company=company)[:20]),
-    }, status=_status(request) if form.errors else 200)
+    }, status=422 if form.errors else 200)
 
 
 @require_POST
@@ -289,7 +280,7 @@ def _filters(query) -> BandFilters:
     return BandFilters(
         band=[b for b in query.getlist("band") if b in Band.values],
         lifecycle=[value for value in query.getlist("lifecycle") if value in Lifecycle.values],
-        owner=_int(query.get("owner")), expiring=query.get("expiring") == "1")
+        owner=record_id(query.get("owner")), expiring=query.get("expiring") == "1")
 
 
 @require_GET

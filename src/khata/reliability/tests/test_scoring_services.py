@@ -177,7 +177,14 @@ def test_retraining_on_enough_history_stores_a_model_that_then_scores(manager, m
     row = Assessment.objects.filter(is_current=True, company=companies[0]).get()
     assert row.method == "learned" and row.model_training_size == 60
     assert row.model_trained_at is not None and len(row.factors) <= 8
-    # A prospect never invoiced is outside what the model learned from: the rules score it.
-    assert Assessment.objects.get(company=prospect, is_current=True).method == "rules"
-    assert assessment_refresh(company=prospect).method == "rules"
+    # A prospect never invoiced is outside what the model learned from: the rules score it,
+    # and the card explains its batch row by the rules too, as the full refresh does.
+    from khata.reliability.selectors_ui import explanation_of
+
+    batch_row = Assessment.objects.get(company=prospect, is_current=True)
+    assert batch_row.method == "rules"
+    explained = explanation_of(batch_row, prospect)
+    refreshed = assessment_refresh(company=prospect)
+    assert refreshed.method == "rules" and explained.recomputed
+    assert explained.factors == refreshed.factors
     assert assessment_refresh(company=companies[1]).method == "learned"
