@@ -62,9 +62,10 @@ def today_sections(*, user) -> list[TodaySection]:
         empty=_("No stale records — well done.") if sum(counts.values())
         else _("No companies yet. Add your first client to start your portfolio."),
     ))
-    risky = companies_risky(user=user, limit=RISKY_SHOWN)
+    risky = companies_risky(user=user, limit=RISKY_SHOWN + 1)  # one more: "10+" if cut
     sections.append(TodaySection(
-        key="risky", title=_("Reliability to watch"), rows=risky, count=len(risky),
+        key="risky", title=_("Reliability to watch"), rows=risky[:RISKY_SHOWN],
+        count=len(risky) if len(risky) <= RISKY_SHOWN else shown(AtLeast(RISKY_SHOWN)),
         empty=_now("No client dropped a band and no assessment ends in the next %(days)s days.")
         % {"days": EXPIRING_DAYS}))
     sections.append(TodaySection(key="portfolio", title=_("Portfolio"),

@@ -9,6 +9,7 @@ from django.http import HttpRequest
 from django.utils import timezone
 from ninja import Field, Query, Router, Schema, Status
 
+from khata.clients.choices import Lifecycle
 from khata.clients.models import Company
 from khata.core.ids import RecordId
 from khata.core.lists import keyset_page
@@ -327,7 +328,7 @@ def override_revoke(request, override_id: int):
 
 class BandQuery(Schema):
     band: list[Band] = Field(default_factory=list)
-    lifecycle: list[str] = Field(default_factory=list)
+    lifecycle: list[Lifecycle] = Field(default_factory=list)
     owner: RecordId | None = None
     expiring: bool = False
     cursor: str | None = None
@@ -355,7 +356,8 @@ class BandPage(Schema):
             summary="Companies in my reach with their band (filters: band, lifecycle, owner, "
                     "expiring)")
 def band_list(request: HttpRequest, query: Query[BandQuery]):
-    filters = BandFilters(band=[b.value for b in query.band], lifecycle=query.lifecycle,
+    filters = BandFilters(band=[b.value for b in query.band],
+                          lifecycle=[v.value for v in query.lifecycle],
                           owner=query.owner, expiring=query.expiring)
     page = keyset_page(companies_by_band(user=request.auth_user, filters=filters),
                        keys=["id"], cursor=query.cursor, size=query.limit)

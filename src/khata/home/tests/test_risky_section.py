@@ -42,3 +42,16 @@ def test_the_risky_section_has_an_empty_state(manager_client, manager):
 
     section = page.text.split('data-section="risky"')[1].split("</section>")[0]
     assert "No client dropped a band" in section
+
+
+def test_a_long_risky_list_shows_ten_and_says_there_are_more(manager_client, manager):
+    from khata.home.selectors import RISKY_SHOWN, today_sections
+
+    for index in range(RISKY_SHOWN + 1):
+        company = CompanyFactory(owner=manager, display_name=f"Ending {index:02d}")
+        assessment_refresh(company=company)
+    Assessment.objects.update(valid_until=timezone.localdate() + timedelta(days=3))
+
+    [risky] = [s for s in today_sections(user=manager) if s.key == "risky"]
+
+    assert len(risky.rows) == RISKY_SHOWN and risky.count == f"{RISKY_SHOWN}+"

@@ -182,3 +182,11 @@ def test_what_if_with_nothing_says_the_data_is_thin(api):
 
     assert answer.status_code == 200
     assert answer.json()["thin_data"] and answer.json()["summary"].startswith("Thin data")
+
+
+def test_an_unknown_lifecycle_in_the_band_list_is_refused_by_name(api):
+    response = api.get("/reliability/companies", {"lifecycle": "bogus"})
+
+    assert response.status_code == 422
+    assert "lifecycle" in str(response.json()["errors"][0]["field"])
+    assert api.get("/reliability/companies", {"lifecycle": "client"}).status_code == 200

@@ -375,5 +375,8 @@ def test_removing_a_statement_and_a_bad_payment_day(manager_client, manager):
     assert removed.status_code == 302
     assert not FinancialStatement.objects.filter(pk=statement.pk).exists()
     assert "cannot be before the invoice was issued" in bad.text
+    garbled = manager_client.post(f"/invoices/{invoice.pk}/paid/", {"paid_on": "someday"},
+                                  follow=True)
+    assert f"Invoice {invoice.number}: Paid on: " in garbled.text  # names the field
     invoice.refresh_from_db()
     assert invoice.paid_on is None
