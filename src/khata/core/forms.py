@@ -44,3 +44,14 @@ def error_sentence(error: ValidationError) -> str:
         return " ".join(message for messages in error.message_dict.values()
                         for message in messages)
     return " ".join(error.messages)
+
+
+def form_error_sentence(form) -> str:
+    """A bound form's errors as one line for a flash message, each under its field's label
+    (a form posted from a panel that is not on the page it returns to)."""
+    parts = []
+    for name, messages in form.errors.items():
+        field = form.fields.get(name)
+        text = " ".join(messages)
+        parts.append(f"{field.label}: {text}" if field is not None and field.label else text)
+    return " ".join(parts)

@@ -17,7 +17,7 @@ from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_GET, require_POST
 
 from khata.clients.models import Company, Contact
-from khata.core.forms import apply_errors, error_sentence
+from khata.core.forms import apply_errors, error_sentence, form_error_sentence
 from khata.core.lists import keyset_page
 from khata.core.selectors import changes_for_object
 from khata.planning.choices import ActivityKind, ActivityStatus, TaskStatus
@@ -190,8 +190,7 @@ def activity_log_view(request, pk: int):
             return redirect("clients:company", pk=company.pk)
     if request.htmx:  # htmx swaps 200 answers only: the form comes back with its errors
         return _panel(request, company, form=form)
-    messages.error(request, " ".join(f"{name}: {' '.join(errs)}"
-                                     for name, errs in form.errors.items()))
+    messages.error(request, form_error_sentence(form))
     return redirect("clients:company", pk=company.pk)
 
 
@@ -215,8 +214,7 @@ def company_task_create_view(request, pk: int):
             return redirect("clients:company", pk=company.pk)
     if request.htmx:
         return _panel(request, company, task_form=form)
-    messages.error(request, " ".join(f"{name}: {' '.join(errs)}"
-                                     for name, errs in form.errors.items()))
+    messages.error(request, form_error_sentence(form))
     return redirect("clients:company", pk=company.pk)
 
 
@@ -255,8 +253,7 @@ def contact_activity_log_view(request, pk: int):
             return redirect("clients:contact_edit", pk=contact.pk)
     if request.htmx:
         return _contact_panel(request, contact, form=form)
-    messages.error(request, " ".join(f"{name}: {' '.join(errs)}"
-                                     for name, errs in form.errors.items()))
+    messages.error(request, form_error_sentence(form))
     return redirect("clients:contact_edit", pk=contact.pk)
 
 

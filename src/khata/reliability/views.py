@@ -9,7 +9,7 @@ from django.views.decorators.http import require_GET, require_POST
 
 from khata.clients.choices import Lifecycle
 from khata.clients.models import Company
-from khata.core.forms import apply_errors, error_sentence
+from khata.core.forms import apply_errors, error_sentence, form_error_sentence
 from khata.core.ids import record_id
 from khata.core.lists import keyset_page
 from khata.reliability.choices import Band
@@ -202,9 +202,7 @@ def invoice_paid_view(request, pk: int):
     form = PaidForm(request.POST)
     if not form.is_valid():
         messages.error(request, _("Invoice %(number)s: %(problem)s") % {
-            "number": invoice.number,
-            "problem": " ".join(f"{form.fields[name].label}: {' '.join(errors)}"
-                                for name, errors in form.errors.items() if name in form.fields)})
+            "number": invoice.number, "problem": form_error_sentence(form)})
         return redirect("reliability:invoices", pk=invoice.company_id)
     try:
         invoice_mark_paid(by=request.user, invoice=invoice,

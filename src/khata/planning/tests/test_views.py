@@ -282,3 +282,13 @@ def test_a_colleagues_lead_i_may_only_read_is_refused_with_the_reason(manager_cl
                                    {"plan": plan.pk, "lead": theirs.pk}, follow=True)
 
     assert "Choose one of your leads." in response.text and not Enrolment.objects.exists()
+
+
+def test_a_quick_log_without_a_kind_says_which_field_by_its_label(manager_client, manager):
+    company = CompanyFactory(owner=manager)
+
+    page = manager_client.post(f"/companies/{company.pk}/activities/new/", {"kind": ""},
+                               follow=True)
+
+    assert "Kind: This field is required." in page.text
+    assert not company.activities.exists()
