@@ -21,7 +21,7 @@ from khata.core.changelog import changes_since, record_changes, snapshot
 from khata.core.choices import ChangeAction
 from khata.planning.choices import CONSENT_CHANNEL, EnrolmentStatus, ExitReason
 from khata.planning.models import ContactPlan, Enrolment, PlanStep, Task
-from khata.planning.services.plans import _due_after
+from khata.planning.services.plans import due_after
 from khata.prospecting.choices import LeadStatus
 
 BATCH = 1000
@@ -165,7 +165,7 @@ def _advance_batch(*, after_id: int, now: datetime, size: int, plans: _PlanSteps
                 following = plans.after(step)
                 if following is not None:
                     enrolment.next_step = following
-                    enrolment.next_due_at = _due_after(enrolment.next_due_at,
+                    enrolment.next_due_at = due_after(enrolment.next_due_at,
                                                        following.delay_days)
                     shift += following.delay_days
                 else:

@@ -142,7 +142,7 @@ def plan_update(*, by: User, plan: ContactPlan, data: dict) -> ContactPlan:
 
 # ---------------------------------------------------------------- enrolments
 
-def _due_after(start: datetime, days: int) -> datetime:
+def due_after(start: datetime, days: int) -> datetime:
     return start + timedelta(days=days)
 
 
@@ -181,7 +181,7 @@ def _enrol_one(*, by: User, plan: ContactPlan, company: Company, contact=None, l
                                            % {"company": company}]})
     enrolment = Enrolment.objects.create(
         plan=plan, company=company, contact=contact, lead=lead, enrolled_by=by,
-        next_step=steps[0], next_due_at=_due_after(now, steps[0].delay_days))
+        next_step=steps[0], next_due_at=due_after(now, steps[0].delay_days))
     record_change(actor=by, obj=enrolment, fields=["plan", "company", "contact", "lead",
                                                   "next_step", "next_due_at"])
     return enrolment
