@@ -143,6 +143,7 @@ def plan_update(*, by: User, plan: ContactPlan, data: dict) -> ContactPlan:
 # ---------------------------------------------------------------- enrolments
 
 def due_after(start: datetime, days: int) -> datetime:
+    """When a step falls due: `days` after the previous one (or the enrolment)."""
     return start + timedelta(days=days)
 
 
