@@ -2,19 +2,24 @@
 
 Registered with the engine in `core.importing` when the app is ready. Duplicates are looked up
 a chunk at a time: exact tax number, exact e-mail, same web domain, and a fuzzy name match
-(rapidfuzz) among companies in the same city whose name starts alike (blocking keeps it fast).
+(rapidfuzz) among companies in the same city whose name starts with the same four letters
+(the block; `clients.search.name_block_matches` reads it by its index, once per import).
+Values that repeat down a file (a city, a lifecycle word) are checked once per import, and
+new companies are written as plain rows with their ids reserved first (`core.bulk`), so a
+100,000-row file does not spend its time building model objects.
 """
 
+import functools
 import re
 
-from django.contrib.contenttypes.models import ContentType
 from django.db.models import Q
+from django.utils.translation import get_language
 from django.utils.translation import gettext as _
 from rapidfuzz import fuzz, process
 
 from khata.clients.choices import Lifecycle
 from khata.clients.models import Company, Consent, Contact, Industry
-from khata.clients.search import ids_matching_any, name_prefix_ids
+from khata.clients.search import BLOCK_LETTERS, name_block_matches
 from khata.clients.services import (
     COMPANY_FIELDS,
     CONTACT_FIELDS,
@@ -25,10 +30,9 @@ from khata.clients.services import (
     need_create,
 )
 from khata.clients.validation import name_key
-from khata.core.bulk import insert_values
-from khata.core.choices import ChangeAction
+from khata.core.bulk import insert_values, reserve_ids
+from khata.core.changelog import record_creations
 from khata.core.importing import Importer, Row, register
-from khata.core.models import Change
 from khata.core.tables import Table, TableError
 from khata.team.access import acting_for, ensure, may_act_for, visible_to
 
@@ -41,13 +45,103 @@ LIFECYCLE_WORDS = {
 FUZZY_THRESHOLD = 90
 
 
-def _first_word(name: str) -> str:
-    key = name_key(name)
-    return key.split()[0] if key else ""
+# Fields with few distinct values in a file (a city, a lifecycle word): each distinct value is
+# checked once per import, not once per row.
+REPEATING_FIELDS = ("industry", "employees", "country", "region", "city", "lifecycle", "source")
+# The columns a new company is written with (`core.bulk.insert_values`), in this order.
+CREATE_COLUMNS = ("id", "display_name", "legal_name", "registration_number", "tax_scheme",
+                  "tax_number", "industry_id", "employees", "size_tier", "revenue_band",
+                  "country", "region", "city", "website", "domain", "lifecycle", "owner_id",
+                  "source", "notes")
 
 
 def _owner(job):
     return job.owner or job.created_by
+
+
+@functools.cache
+def _key_labels(_language: str | None) -> tuple[str, str, str]:
+    return _("tax number"), _("web domain"), _("name and city")
+
+
+class _CompanyMatching:
+    """One import's memory: checked values, candidate companies by block, and the file's own
+    new companies (for a later row with a similar name). Lives on the job for the run."""
+
+    def __init__(self, job):
+        self.job = job
+        self.checked: dict[tuple, tuple[dict, dict, str]] = {}  # (field, text) → its cleaning
+        self.owner: tuple[dict, dict] | None = None
+        self.scope = visible_to(job.created_by, Company.objects.all(), "change")
+        self.blocks: dict[tuple[str, str], list[tuple[int, str]]] = {}  # (city, name) asked
+        self.keys_by_pk: dict[int, str] = {}
+        self.in_file: dict[tuple[str, str], list[tuple[int, str]]] = {}  # row number, key
+        self.needs: dict[str, int] = {}  # need name (casefolded) → id
+
+    def check(self, name: str, text: str) -> tuple[dict, dict, str]:
+        """One repeating field's clean values, errors and a note for the company's notes."""
+        memo_key = (name, text)
+        if memo_key not in self.checked:
+            value, note = text, ""
+            if name == "industry":
+                value = _industry_from(text, self.job)
+                if value is None:
+                    note = _("Industry in the file: %(v)s") % {"v": text}
+            elif name == "lifecycle":
+                word = text.strip().casefold()
+                value = LIFECYCLE_WORDS.get(word, word)
+            if value is None:
+                self.checked[memo_key] = ({}, {}, note)
+            else:
+                cleaned, errors = company_validate(by=self.job.created_by, data={name: value})
+                self.checked[memo_key] = (cleaned, errors, note)
+        return self.checked[memo_key]
+
+    def owner_checked(self) -> tuple[dict, dict]:
+        if self.owner is None:
+            self.owner = company_validate(by=self.job.created_by,
+                                          data={"owner": _owner(self.job)})
+        return self.owner
+
+    def fetch(self, pairs: set[tuple[str, str]]) -> None:
+        """Candidates for the blocks not asked about yet, limited to what the importer may
+        change (a colleague's company is created again in the importer's portfolio)."""
+        pairs = sorted(pair for pair in pairs if pair not in self.blocks)
+        if not pairs:
+            return
+        for pair in pairs:
+            self.blocks[pair] = []
+        found = name_block_matches(pairs)
+        ids = sorted({pk for _city, _name, pk, _other in found})
+        allowed = set()
+        for start in range(0, len(ids), 900):  # SQLite's limit on query parameters
+            allowed.update(self.scope.filter(pk__in=ids[start:start + 900])
+                           .values_list("pk", flat=True))
+        for city, name, pk, other in found:
+            if pk in allowed:
+                if pk not in self.keys_by_pk:
+                    self.keys_by_pk[pk] = name_key(other)
+                self.blocks[(city, name)].append((pk, self.keys_by_pk[pk]))
+
+
+def _blocks(row: Row) -> set[tuple[str, str]]:
+    """The (city, name) pairs whose blocks hold a row's candidates: its name as written and
+    its normalised name ("M/s. Tata Steel" is looked for under "Tata" too)."""
+    city = row.cleaned.get("city") or ""
+    return {(city, row.cleaned.get("display_name", "")[:BLOCK_LETTERS]),
+            (city, row.match_key[:BLOCK_LETTERS])} - {(city, "")}
+
+
+def _best(key: str, pool: list[tuple]) -> tuple[int, object] | None:
+    """(score, id) of the most similar name in the pool at or above the threshold; ties go
+    to the newest company (the highest id)."""
+    if not key or not pool:
+        return None
+    matches = process.extract(key, [other for _pk, other in pool], scorer=fuzz.token_sort_ratio,
+                              score_cutoff=FUZZY_THRESHOLD, limit=None)
+    if not matches:
+        return None
+    return max((score, pool[index][0]) for _other, score, index in matches)
 
 
 class CompanyImporter(Importer):
@@ -90,55 +184,64 @@ class CompanyImporter(Importer):
         if not may_act_for(job.created_by, _owner(job)):
             ensure(job.created_by, "manage_team")
 
+    def begin(self, *, job) -> None:
+        job._company_matching = _CompanyMatching(job)
+
     def clean(self, row: Row, *, job) -> None:
+        matching = job._company_matching
         values = {name: value for name, value in row.values.items() if value != ""}
         notes = [values.get("notes", "")]
-        if "industry" in values:
-            industry = _industry_from(values["industry"], job)
-            if industry is None:
-                notes.append(_("Industry in the file: %(v)s") % {"v": values["industry"]})
-                values.pop("industry")
-            else:
-                values["industry"] = industry
-        if "lifecycle" in values:
-            word = values["lifecycle"].strip().casefold()
-            values["lifecycle"] = LIFECYCLE_WORDS.get(word, word)
-        if "needs" in values:
-            values["needs"] = [part.strip() for part in re.split(r"[;,|]", values["needs"])
-                               if part.strip()]
+        data = {name: value for name, value in values.items()
+                if name not in REPEATING_FIELDS and name != "needs"}
+        cleaned, errors = {}, {}
+        for name in REPEATING_FIELDS:
+            if name in values:
+                part, part_errors, note = matching.check(name, values[name])
+                cleaned.update(part)
+                errors.update(part_errors)
+                notes.append(note)
         notes = "\n".join(note for note in notes if note)
         if notes:
-            values["notes"] = notes
-        values["owner"] = _owner(job)
-        needs = values.pop("needs", [])
-        row.cleaned, row.errors = company_validate(by=job.created_by, data=values)
-        if "display_name" not in row.values or not row.values["display_name"].strip():
+            data["notes"] = notes
+        if "country" in cleaned:
+            data["country"] = cleaned["country"]  # reads the tax number in that country
+        row_cleaned, row_errors = company_validate(by=job.created_by, data=data)
+        owner, owner_errors = matching.owner_checked()
+        row.cleaned = {**cleaned, **row_cleaned, **owner}
+        row.errors = {**errors, **row_errors, **owner_errors}
+        if not values.get("display_name", "").strip():
             row.errors["display_name"] = [_("The name is empty.")]
-        row.cleaned["needs"] = needs
-        row.update_values = {name: value for name, value in row.values.items()
-                             if value != "" and name not in {"needs", "industry", "lifecycle"}}
-        for name in ("industry", "lifecycle"):  # as cleaned above (codes, known words)
-            if name in values and name in row.values:
-                value = values[name]
-                row.update_values[name] = getattr(value, "code", value)
+        row.cleaned["needs"] = [part.strip() for part in re.split(r"[;,|]", values.get("needs", ""))
+                                if part.strip()]
+        row.match_key = name_key(row.cleaned.get("display_name", ""))
+        row.update_values = {name: value for name, value in values.items()
+                             if name not in {"needs", "industry", "lifecycle"}}
+        if "industry" in cleaned:
+            row.update_values["industry"] = cleaned["industry"].code
+        if "lifecycle" in cleaned:
+            row.update_values["lifecycle"] = cleaned["lifecycle"]
 
     def keys(self, row: Row) -> list[tuple]:
+        tax, domain, name = self.key_labels()
         keys = []
         if row.cleaned.get("tax_number"):
-            keys.append((_("tax number"), row.cleaned["tax_number"]))
+            keys.append((tax, row.cleaned["tax_number"]))
         if row.cleaned.get("domain"):
-            keys.append((_("web domain"), row.cleaned["domain"]))
-        keys.append((_("name and city"), name_key(row.cleaned.get("display_name", "")),
-                     (row.cleaned.get("city") or "").casefold()))
+            keys.append((domain, row.cleaned["domain"]))
+        keys.append((name, row.match_key, (row.cleaned.get("city") or "").casefold()))
         return keys
 
+    def key_labels(self) -> tuple[str, str, str]:
+        # Translated once per language, not three times a row.
+        return _key_labels(get_language())
+
     def find_duplicates(self, rows: list[Row], *, job) -> None:
-        # Only records the importer may update count as duplicates to update.
-        scope = visible_to(job.created_by, Company.objects.all(), "change")
+        matching = job._company_matching
         taxes = {row.cleaned["tax_number"] for row in rows if row.cleaned.get("tax_number")}
         domains = {row.cleaned["domain"] for row in rows if row.cleaned.get("domain")}
-        by_tax = dict(scope.filter(tax_number__in=taxes).values_list("tax_number", "pk"))
-        by_domain = dict(scope.filter(domain__in=domains).values_list("domain", "pk"))
+        by_tax = dict(matching.scope.filter(tax_number__in=taxes)
+                      .values_list("tax_number", "pk"))
+        by_domain = dict(matching.scope.filter(domain__in=domains).values_list("domain", "pk"))
         fuzzy = []
         for row in rows:
             tax, domain = row.cleaned.get("tax_number"), row.cleaned.get("domain")
@@ -148,24 +251,29 @@ class CompanyImporter(Importer):
                 row.duplicate_of, row.duplicate_reason = by_domain[domain], _("same web domain")
             else:
                 fuzzy.append(row)
-        candidates = _fuzzy_candidates(scope, fuzzy)
+        matching.fetch(set().union(*(_blocks(row) for row in fuzzy)))
         for row in fuzzy:
-            key = name_key(row.cleaned.get("display_name", ""))
-            pool = candidates.get((row.cleaned.get("city") or "").casefold(), [])
-            if not key or not pool:
-                continue
-            # rapidfuzz compares in C; ties go to the newest company, as before.
-            matches = process.extract(key, [other for _pk, other in pool],
-                                      scorer=fuzz.token_sort_ratio,
-                                      score_cutoff=FUZZY_THRESHOLD, limit=None)
-            if matches:
-                score, pk = max((score, pool[index][0]) for _other, score, index in matches)
-                row.duplicate_of = pk
+            pool = {pk: key for block in _blocks(row) for pk, key in matching.blocks[block]}
+            best = _best(row.match_key, list(pool.items()))
+            if best:
+                row.duplicate_of = best[1]
                 row.duplicate_reason = _("similar name in the same city (%(score)d%%)") % {
-                    "score": score}
+                    "score": best[0]}
+                continue
+            # An earlier row of the file that will be created: compared here, as the database
+            # does not hold it yet when the file is read in one pass.
+            in_file = ((row.cleaned.get("city") or "").casefold(),
+                       row.match_key[:BLOCK_LETTERS])
+            earlier = _best(row.match_key, matching.in_file.get(in_file, []))
+            if earlier:
+                row.duplicate_of = f"row {earlier[1]}"
+                row.duplicate_reason = _("similar name to row %(row)s in the same city "
+                                         "(%(score)d%%)") % {"row": earlier[1],
+                                                             "score": earlier[0]}
+            else:
+                matching.in_file.setdefault(in_file, []).append((row.number, row.match_key))
 
     def write(self, rows: list[Row], *, job) -> None:
-        creates = [row for row in rows if row.action == "create"]
         for row in rows:
             if row.action == "update":
                 company = Company.objects.get(pk=row.duplicate_of)
@@ -173,44 +281,35 @@ class CompanyImporter(Importer):
                                data={**row.update_values,
                                      **({"needs": row.cleaned["needs"]}
                                         if row.cleaned["needs"] else {})})
+        creates = [row for row in rows if row.action == "create"]
         if not creates:
             return
-        companies = [Company(**{name: value for name, value in row.cleaned.items()
-                                if name != "needs"}) for row in creates]
-        Company.objects.bulk_create(companies)
-        need_cache = {}
+        matching = job._company_matching
+        ids = reserve_ids(Company, len(creates))
+        defaults = {column: Company._meta.get_field(column).get_default()
+                    for column in CREATE_COLUMNS}
+        values = []
+        for pk, row in zip(ids, creates, strict=True):
+            cleaned = row.cleaned
+            record = {**defaults, **cleaned, "id": pk, "owner_id": cleaned["owner"].pk,
+                      "industry_id": getattr(cleaned.get("industry"), "pk", None)}
+            values.append(tuple(record[column] for column in CREATE_COLUMNS))
+        insert_values(Company, list(CREATE_COLUMNS), values)
         links = set()
-        for row, company in zip(creates, companies, strict=True):
+        for pk, row in zip(ids, creates, strict=True):
             for name in row.cleaned["needs"]:
                 key = name.casefold()
-                if key not in need_cache:
-                    need_cache[key] = need_create(by=job.created_by, name=name)
-                links.add((company.pk, need_cache[key].pk))
+                if key not in matching.needs:
+                    matching.needs[key] = need_create(by=job.created_by, name=name).pk
+                links.add((pk, matching.needs[key]))
         # The companies are new, so the only repeats are within a row ("ERP; erp"): a set.
         insert_values(Company.needs.through, ["company_id", "need_id"], sorted(links))
-        _log_creations(job, companies, [[f for f in COMPANY_FIELDS if f in row.cleaned]
-                                        for row in creates])
-
-
-def _fuzzy_candidates(scope, rows: list[Row]) -> dict[str, list[tuple]]:
-    """Companies in the same city whose name starts with the same word as a row's, by city:
-    {city: [(pk, name key)]}. One indexed query per chunk (clients/search.py), not a scan."""
-    firsts: dict[str, set[str]] = {}  # city → first words of the rows there
-    for row in rows:
-        first = _first_word(row.cleaned.get("display_name", ""))
-        if first:
-            firsts.setdefault((row.cleaned.get("city") or "").casefold(), set()).add(first)
-    if not firsts:
-        return {}
-    lengths = {city: {len(first) for first in words} for city, words in firsts.items()}
-    words = set().union(*firsts.values())
-    candidates: dict[str, list[tuple]] = {}
-    found = scope.filter(ids_matching_any(name_prefix_ids(words)))
-    for pk, name, city in found.values_list("pk", "display_name", "city"):
-        city, folded = city.casefold(), name.casefold()
-        if any(folded[:length] in firsts[city] for length in lengths.get(city, ())):
-            candidates.setdefault(city, []).append((pk, name_key(name)))
-    return candidates
+        record_creations(
+            actor=job.created_by, model=Company, message=_import_message(job),
+            on_behalf_of=acting_for(job.created_by, Company(owner=_owner(job))),
+            entries=((pk, row.cleaned["display_name"],
+                      {name: row.cleaned[name] for name in COMPANY_FIELDS if name in row.cleaned})
+                     for pk, row in zip(ids, creates, strict=True)))
 
 
 def _industry_from(text: str, job):
@@ -225,26 +324,19 @@ def _industry_from(text: str, job):
     return cache.get((text or "").strip().casefold())
 
 
+def _import_message(job) -> str:
+    return _("imported from %(file)s") % {"file": job.filename[:200]}
+
+
 def _log_creations(job, objects, field_lists) -> None:
-    content_type = ContentType.objects.get_for_model(objects[0])
-    message = _("imported from %(file)s") % {"file": job.filename[:200]}
     # A substitute importing into the portfolio they cover does it on the owner's behalf; a
     # job has one owner, so the first record answers for all.
-    on_behalf_id = acting_for(job.created_by, objects[0])
-    insert_values(Change, ["actor_id", "on_behalf_of_id", "action", "content_type_id",
-                           "object_id", "object_repr", "message", "changes"], (
-        (job.created_by_id, on_behalf_id, ChangeAction.CREATE, content_type.pk, str(obj.pk),
-         str(obj)[:200], message,
-         {name: [None, _json(getattr(obj, name + "_id", getattr(obj, name)))]
-          for name in fields})
-        for obj, fields in zip(objects, field_lists, strict=True)
-    ))
-
-
-def _json(value):
-    from khata.core.changelog import json_value
-
-    return json_value(value)
+    record_creations(
+        actor=job.created_by, model=type(objects[0]), message=_import_message(job),
+        on_behalf_of=acting_for(job.created_by, objects[0]),
+        entries=((obj.pk, str(obj), {name: getattr(obj, obj._meta.get_field(name).attname)
+                                     for name in fields})
+                 for obj, fields in zip(objects, field_lists, strict=True)))
 
 
 class ContactImporter(Importer):

@@ -19,6 +19,7 @@ from typing import Any
 from django.contrib.contenttypes.models import ContentType
 from django.db import models
 
+from khata.core.bulk import insert_values
 from khata.core.choices import ChangeAction
 from khata.core.models import Change
 
@@ -181,3 +182,20 @@ def record_moves(*, actor, objects: Iterable[models.Model], field: str, old, new
     change = {field: [json_value(old), json_value(new)]}
     return record_changes(actor=actor, message=message, batch_size=batch_size,
                           entries=((obj, ChangeAction.UPDATE, change) for obj in objects))
+
+
+def record_creations(*, actor, model: type[models.Model],
+                     entries: Iterable[tuple[Any, str, dict[str, Any]]], message: str = "",
+                     on_behalf_of=None) -> int:
+    """"Created" entries for records written in bulk (an import's thousands of rows): each
+    entry is `(pk, repr, {field: new value})`. Written with `core.bulk.insert_values` (COPY on
+    PostgreSQL), not as objects; `on_behalf_of` is the one owner the batch was written for."""
+    content_type = ContentType.objects.get_for_model(model, for_concrete_model=False)
+    actor_id = getattr(actor, "pk", None)
+    on_behalf_id = getattr(on_behalf_of, "pk", on_behalf_of)
+    message = message[:300]
+    return insert_values(Change, ["actor_id", "on_behalf_of_id", "action", "content_type_id",
+                                  "object_id", "object_repr", "message", "changes"], (
+        (actor_id, on_behalf_id, ChangeAction.CREATE, content_type.pk, str(pk), str(text)[:200],
+         message, {name: [None, json_value(value)] for name, value in values.items()})
+        for pk, text, values in entries))

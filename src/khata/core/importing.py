@@ -45,6 +45,7 @@ class Row:
     duplicate_reason: str = ""
     action: str = "create"  # create, update, skip or reject
     update_values: dict = field(default_factory=dict)  # what an "update" sends to the service
+    match_key: str = ""  # the importer's normalised name, for comparing rows (keys, fuzzy)
 
     @property
     def reason(self) -> str:
@@ -66,6 +67,10 @@ class Importer:
 
     def check_rights(self, *, job: ImportJob) -> None:
         """Raise if the job's user may not import this kind into the job's portfolio."""
+
+    def begin(self, *, job: ImportJob) -> None:
+        """Called before each pass over the file (a preview, the run): reset what the importer
+        remembers across chunks."""
 
     def clean(self, row: Row, *, job: ImportJob) -> None:
         """Fill `row.cleaned` and `row.errors` from `row.values`."""
@@ -214,6 +219,7 @@ def preview(job: ImportJob, table: Table | None = None) -> list[Row]:
     importer = importer_for(job.kind)
     table = table or load_table(job)
     rows = list(_rows(table, job.mapping, 0, PREVIEW_ROWS))
+    importer.begin(job=job)
     _check_chunk(rows, importer, job, _Seen())
     return rows
 
@@ -248,6 +254,7 @@ def execute(job: ImportJob, *, progress: Callable[[int, int], None] | None = Non
 def _execute(job, importer, table, progress) -> ImportJob:
     seen, rejected = _Seen(), []
     counts = {"create": 0, "update": 0, "skip": 0, "reject": 0}
+    importer.begin(job=job)
     for start in range(0, len(table.rows), CHUNK):
         rows = list(_rows(table, job.mapping, start, start + CHUNK))
         _check_chunk(rows, importer, job, seen)

@@ -7,6 +7,7 @@ from openpyxl import Workbook
 from khata.audit.services import import_configure, import_run, import_start
 from khata.clients.models import Company, Contact
 from khata.clients.tests.factories import CompanyFactory
+from khata.core.models import Change
 
 GSTIN = "27AAPFU0939F1ZV"
 
@@ -251,3 +252,40 @@ def test_fuzzy_names_match_companies_written_by_earlier_chunks_and_short_first_w
 
     assert (job.created, job.skipped) == (3, 2)
     assert Company.objects.filter(display_name__startswith="Kalyani").count() == 1
+
+
+def test_a_similar_name_later_in_the_file_is_a_duplicate_of_that_row(manager):
+    data = (b"name,city\n"
+            b"Kalyani Steels,Pune\n"
+            b"Kalyani Steel,Pune\n"  # same chunk, one letter less: the row above
+            b"Kalyani Steel,Nagpur\n"  # another city: a company of its own
+            b"kalyani steels works,Pune\n")  # below the threshold: new
+
+    rows = preview_rows(manager, data)
+    job = run(manager, "companies", data)
+
+    assert (job.created, job.skipped) == (3, 1)
+    assert rows[1].duplicate_of == "row 2"
+    assert rows[1].duplicate_reason == "similar name to row 2 in the same city (96%)"
+
+
+def test_each_imported_company_is_logged_as_created_from_the_file(manager):
+    data = b"name,city,gstin,website\nWipro Ltd,Bengaluru,27AAPFU0939F1ZV,www.wipro.com\n"
+
+    run(manager, "companies", data, filename="crm.csv")
+
+    company = Company.objects.get()
+    entry = Change.objects.get(object_id=str(company.pk), action="create")
+    assert entry.message == "imported from crm.csv" and entry.actor == manager
+    assert entry.changes == {
+        "display_name": [None, "Wipro Ltd"], "city": [None, "Bengaluru"],
+        "tax_scheme": [None, "in_gstin"], "tax_number": [None, GSTIN],
+        "website": [None, "https://www.wipro.com"], "domain": [None, "wipro.com"],
+        "owner": [None, manager.pk]}
+
+
+def preview_rows(user, data):
+    from khata.core.importing import preview
+
+    job = import_start(by=user, kind="companies", filename="file.csv", data=data)
+    return preview(job)

@@ -4,7 +4,12 @@ import pytest
 from django.db import connection
 
 from khata.clients.models import Company
-from khata.clients.search import ensure_search_indexes, name_condition
+from khata.clients.search import (
+    ensure_search_indexes,
+    name_block_matches,
+    name_block_query,
+    name_condition,
+)
 from khata.clients.selectors import COMPANY_SORTS, CompanyFilters, companies_visible
 from khata.clients.services import company_create, company_delete, company_update
 from khata.core.lists import keyset_page
@@ -273,3 +278,33 @@ def test_each_question_of_the_contact_search_has_its_index_on_postgresql(manager
             cursor.execute("SET enable_seqscan = on")
     for index, plan in plans.items():
         assert index in plan, plan
+
+
+def test_name_blocks_hold_same_city_same_first_letters_in_any_case(manager):
+    wanted = Company.objects.create(display_name="Kalyani Steels", city="Pune", owner=manager)
+    Company.objects.create(display_name="KALYANI Forge", city="PUNE", owner=manager)
+    Company.objects.create(display_name="Kalyani Steels", city="Nagpur", owner=manager)
+    Company.objects.create(display_name="Steels Kalyani", city="Pune", owner=manager)
+    gone = Company.objects.create(display_name="Kalyani Old", city="Pune", owner=manager)
+    company_delete(by=manager, company=gone)
+
+    found = name_block_matches([("pune", "kalyani steel"), ("Surat", "Kalyani")])
+
+    assert sorted(name for _city, _name, _pk, name in found) == ["KALYANI Forge",
+                                                                  "Kalyani Steels"]
+    assert {(city, name) for city, name, _pk, _other in found} == {("pune", "kalyani steel")}
+    assert wanted.pk in {pk for _city, _name, pk, _other in found}
+
+
+def test_the_name_block_question_uses_its_index(manager):
+    Company.objects.create(display_name="Kalyani Steels", city="Pune", owner=manager)
+    sql, params = name_block_query([("Pune", "Kalyani"), ("Surat", "AB Traders")])
+    with connection.cursor() as cursor:
+        if connection.vendor == "postgresql":
+            cursor.execute("SET enable_seqscan = off")  # a tiny table is cheaper to read whole
+        cursor.execute(("EXPLAIN QUERY PLAN " if connection.vendor == "sqlite" else "EXPLAIN ")
+                       + sql, params)
+        plan = "\n".join(str(row[-1]) for row in cursor.fetchall())
+        if connection.vendor == "postgresql":
+            cursor.execute("SET enable_seqscan = on")
+    assert "company_name_block" in plan, plan
