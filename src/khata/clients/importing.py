@@ -77,6 +77,10 @@ class _CompanyMatching:
         self.keys_by_pk: dict[int, str] = {}
         self.in_file: dict[tuple[str, str], list[tuple[int, str]]] = {}  # row number, key
         self.needs: dict[str, int] = {}  # need name (casefolded) → id
+        # Companies this run creates. The database may hold them before the next chunk is
+        # checked (or not yet, while the writer thread works): a row like one of them is a
+        # duplicate of that row of the file, either way.
+        self.created: set[int] = set()
 
     def check(self, name: str, text: str) -> tuple[dict, dict, str]:
         """One repeating field's clean values, errors and a note for the company's notes."""
@@ -118,7 +122,7 @@ class _CompanyMatching:
             allowed.update(self.scope.filter(pk__in=ids[start:start + 900])
                            .values_list("pk", flat=True))
         for city, name, pk, other in found:
-            if pk in allowed:
+            if pk in allowed and pk not in self.created:
                 if pk not in self.keys_by_pk:
                     self.keys_by_pk[pk] = name_key(other)
                 self.blocks[(city, name)].append((pk, self.keys_by_pk[pk]))
@@ -157,6 +161,7 @@ class CompanyImporter(Importer):
     }
     required = ("display_name",)
     tables = ("clients_company", "clients_company_needs", "core_change")
+    parallel_write = True  # duplicates within the file: `keys` and the in-file name blocks
     synonyms = {
         "display_name": ("name", "company", "company name", "account name", "account",
                          "organization", "organisation", "organization name", "firm"),
@@ -239,9 +244,10 @@ class CompanyImporter(Importer):
         matching = job._company_matching
         taxes = {row.cleaned["tax_number"] for row in rows if row.cleaned.get("tax_number")}
         domains = {row.cleaned["domain"] for row in rows if row.cleaned.get("domain")}
-        by_tax = dict(matching.scope.filter(tax_number__in=taxes)
-                      .values_list("tax_number", "pk"))
-        by_domain = dict(matching.scope.filter(domain__in=domains).values_list("domain", "pk"))
+        by_tax = {tax: pk for tax, pk in matching.scope.filter(tax_number__in=taxes)
+                  .values_list("tax_number", "pk") if pk not in matching.created}
+        by_domain = {domain: pk for domain, pk in matching.scope.filter(domain__in=domains)
+                     .values_list("domain", "pk") if pk not in matching.created}
         fuzzy = []
         for row in rows:
             tax, domain = row.cleaned.get("tax_number"), row.cleaned.get("domain")
@@ -273,6 +279,12 @@ class CompanyImporter(Importer):
             else:
                 matching.in_file.setdefault(in_file, []).append((row.number, row.match_key))
 
+    def prepare_write(self, rows: list[Row], *, job) -> None:
+        creates = [row for row in rows if row.action == "create"]
+        for row, pk in zip(creates, reserve_ids(Company, len(creates)), strict=True):
+            row.record_id = pk
+            job._company_matching.created.add(pk)
+
     def write(self, rows: list[Row], *, job) -> None:
         for row in rows:
             if row.action == "update":
@@ -285,7 +297,7 @@ class CompanyImporter(Importer):
         if not creates:
             return
         matching = job._company_matching
-        ids = reserve_ids(Company, len(creates))
+        ids = [row.record_id for row in creates]
         defaults = {column: Company._meta.get_field(column).get_default()
                     for column in CREATE_COLUMNS}
         values = []

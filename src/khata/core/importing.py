@@ -16,11 +16,11 @@ from dataclasses import dataclass, field
 
 from django.core.exceptions import PermissionDenied
 from django.core.files.base import ContentFile
-from django.db import transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from khata.core.choices import DuplicateAction, ImportStatus
+from khata.core.chunk_writer import ChunkWriter
 from khata.core.maintenance import refresh_statistics
 from khata.core.models import ImportJob
 from khata.core.tables import Table, TableError, read_table, write_csv
@@ -28,6 +28,7 @@ from khata.core.tables import Table, TableError, read_table, write_csv
 logger = logging.getLogger(__name__)
 
 CHUNK = 1000
+PARALLEL_ROWS = 5_000  # from this many rows a parallel-write importer writes on a second thread
 BIG_IMPORT = 10_000  # rows created; past this the planner is told about them (ANALYZE)
 PREVIEW_ROWS = 50
 
@@ -46,6 +47,7 @@ class Row:
     action: str = "create"  # create, update, skip or reject
     update_values: dict = field(default_factory=dict)  # what an "update" sends to the service
     match_key: str = ""  # the importer's normalised name, for comparing rows (keys, fuzzy)
+    record_id: int | None = None  # the id its new record will have, when reserved before
 
     @property
     def reason(self) -> str:
@@ -61,6 +63,10 @@ class Importer:
     required: tuple[str, ...] = ()
     tables: tuple[str, ...] = ()  # database tables a big import fills (for ANALYZE)
     synonyms: dict[str, tuple[str, ...]] = {}  # field → header names from other CRMs
+    # May a big file's chunks be written on a second thread (core.chunk_writer)? Only when the
+    # checks never need the database to hold the earlier chunks' rows: `keys`, and memory
+    # kept since `begin`, find duplicates within the file.
+    parallel_write = False
 
     def read(self, data: bytes, filename: str) -> Table:
         return read_table(data, filename)
@@ -83,8 +89,14 @@ class Importer:
     def find_duplicates(self, rows: list[Row], *, job: ImportJob) -> None:
         """Set `duplicate_of` and `duplicate_reason` on rows matching existing records."""
 
+    def prepare_write(self, rows: list[Row], *, job: ImportJob) -> None:
+        """Before `write`, in the thread that checks the rows (and in the chunk's transaction
+        when there is no writer thread): settle what the next chunks' checks must know about
+        these rows, such as the ids their records will have."""
+
     def write(self, rows: list[Row], *, job: ImportJob) -> None:
-        """Write the rows whose action is create or update (inside the engine's transaction)."""
+        """Write the rows whose action is create or update (inside the engine's transaction;
+        with `parallel_write`, on the writer thread while the next chunk is checked)."""
         raise NotImplementedError
 
 
@@ -255,24 +267,31 @@ def _execute(job, importer, table, progress) -> ImportJob:
     seen, rejected = _Seen(), []
     counts = {"create": 0, "update": 0, "skip": 0, "reject": 0}
     importer.begin(job=job)
-    for start in range(0, len(table.rows), CHUNK):
-        rows = list(_rows(table, job.mapping, start, start + CHUNK))
-        _check_chunk(rows, importer, job, seen)
-        with transaction.atomic():
-            importer.write([row for row in rows if row.action in {"create", "update"}],
-                           job=job)
-        for row in rows:
-            counts[row.action] = counts.get(row.action, 0) + 1
-            if row.action == "reject":
-                rejected.append(row)
-        job.processed_rows = min(start + CHUNK, job.total_rows)
+
+    def write(chunk) -> None:  # inside the chunk's transaction, maybe on the writer thread
+        rows, done, counted = chunk
+        importer.write(rows, job=job)
         ImportJob.objects.filter(pk=job.pk).update(
-            updated_at=timezone.now(),
-            processed_rows=job.processed_rows, total_rows=job.total_rows,
-            created=counts["create"], updated=counts["update"],
-            skipped=counts["skip"], rejected=counts["reject"])
+            updated_at=timezone.now(), processed_rows=done, total_rows=job.total_rows,
+            created=counted["create"], updated=counted["update"],
+            skipped=counted["skip"], rejected=counted["reject"])
         if progress:
-            progress(job.processed_rows, job.total_rows)
+            progress(done, job.total_rows)
+
+    threaded = (importer.parallel_write and len(table.rows) >= PARALLEL_ROWS
+                and ChunkWriter.may_thread())
+    with ChunkWriter(write, prepare=lambda chunk: importer.prepare_write(chunk[0], job=job),
+                     threaded=threaded) as writer:
+        for start in range(0, len(table.rows), CHUNK):
+            rows = list(_rows(table, job.mapping, start, start + CHUNK))
+            _check_chunk(rows, importer, job, seen)
+            for row in rows:
+                counts[row.action] = counts.get(row.action, 0) + 1
+                if row.action == "reject":
+                    rejected.append(row)
+            writer.put(([row for row in rows if row.action in {"create", "update"}],
+                        min(start + CHUNK, job.total_rows), dict(counts)))
+    job.processed_rows = job.total_rows
     job.created, job.updated = counts["create"], counts["update"]
     job.skipped, job.rejected = counts["skip"], counts["reject"]
     if rejected:

@@ -7,7 +7,7 @@ from openpyxl import Workbook
 from khata.audit.services import import_configure, import_run, import_start
 from khata.clients.models import Company, Contact
 from khata.clients.tests.factories import CompanyFactory
-from khata.core.models import Change
+from khata.core.models import Change, ImportJob
 
 GSTIN = "27AAPFU0939F1ZV"
 
@@ -289,3 +289,69 @@ def preview_rows(user, data):
 
     job = import_start(by=user, kind="companies", filename="file.csv", data=data)
     return preview(job)
+
+
+def test_a_big_file_checks_the_next_chunk_while_the_last_is_written(
+        transactional_db, manager, monkeypatch):
+    # PostgreSQL writes on the writer thread here; SQLite runs the same file inline.
+    import threading
+
+    from django.db import connection
+
+    from khata.clients.importing import CompanyImporter
+
+    monkeypatch.setattr("khata.core.importing.CHUNK", 2)
+    monkeypatch.setattr("khata.core.importing.PARALLEL_ROWS", 4)
+    writers, original = set(), CompanyImporter.write
+
+    def write(self, rows, *, job):
+        writers.add(threading.current_thread().name)
+        original(self, rows, job=job)
+
+    monkeypatch.setattr(CompanyImporter, "write", write)
+    CompanyFactory(owner=manager, display_name="Bharat Forge Ltd", city="Pune")
+    data = (b"name,city,gstin\n"
+            b"Kalyani Steels,Pune,27AAPFU0939F1ZV\n"
+            b"Other Works,Pune,\n"
+            b"Kalyani Steel,Pune,\n"  # like row 2, written by the chunk before
+            b"Bharat Forge,Pune,\n"  # like the company already there
+            b"Wipro,Bengaluru,27AAPFU0939F1ZV\n"  # row 2's tax number
+            b"Zoho,Chennai,\n"
+            b"Bad,Pune,27AAPFU0939F1ZX\n")
+
+    rows = preview_rows(manager, data)
+    job = run(manager, "companies", data)
+
+    assert (job.created, job.skipped, job.rejected) == (3, 3, 1)
+    assert (job.status, job.processed_rows) == ("done", 7)
+    assert [row.duplicate_of for row in rows[2:5]] == [
+        "row 2", Company.objects.get(display_name="Bharat Forge Ltd").pk, "row 2"]
+    assert sorted(Company.objects.values_list("display_name", flat=True)) == [
+        "Bharat Forge Ltd", "Kalyani Steels", "Other Works", "Zoho"]
+    assert Change.objects.filter(action="create", message="imported from file.csv").count() == 3
+    assert writers == ({"khata-chunk-writer"} if connection.vendor == "postgresql"
+                       else {"MainThread"})
+
+
+def test_an_error_while_writing_keeps_the_chunks_before_and_fails_the_job(
+        transactional_db, manager, monkeypatch):
+    from khata.clients.importing import CompanyImporter
+
+    monkeypatch.setattr("khata.core.importing.CHUNK", 2)
+    monkeypatch.setattr("khata.core.importing.PARALLEL_ROWS", 4)
+    original = CompanyImporter.write
+
+    def write(self, rows, *, job):
+        original(self, rows, job=job)
+        if any(row.cleaned["display_name"] == "Third" for row in rows):
+            raise RuntimeError("the disk is full")
+
+    monkeypatch.setattr(CompanyImporter, "write", write)
+    data = b"name\nFirst\nSecond\nThird\nFourth\nFifth\nSixth\n"
+
+    with pytest.raises(RuntimeError):
+        run(manager, "companies", data)
+
+    assert sorted(Company.objects.values_list("display_name", flat=True)) == ["First", "Second"]
+    job = ImportJob.objects.get()
+    assert job.status == "failed" and job.processed_rows == 2 and job.created == 2
