@@ -52,7 +52,7 @@ class ProductImporter(Importer):
         row.cleaned, row.errors = {**cleaned, **targets}, errors
         row.update_values = data
 
-    def keys(self, row: Row) -> list[tuple]:
+    def keys(self, row: Row, *, job) -> list[tuple]:
         return [(_("SKU"), row.cleaned.get("sku", "").casefold())]
 
     def find_duplicates(self, rows: list[Row], *, job) -> None:

@@ -270,12 +270,43 @@ _BLOCK_SQL = {
 def name_block_query(pairs: list[tuple[str, str]]) -> tuple[str, list]:
     """SQL and parameters of `name_block_matches` for one batch of pairs."""
     city_sql, name_sql = _BLOCK_SQL.get(connection.vendor, _BLOCK_SQL["sqlite"])
-    values = ", ".join(["(%s, %s)"] * len(pairs))
-    return (f"WITH b(city, name) AS (VALUES {values}) "
+    if connection.vendor == "postgresql":
+        # Two arrays, not a placeholder per value: the driver's rewriting of hundreds of
+        # placeholders cost more than the query.
+        blocks = "SELECT * FROM unnest(%s::text[], %s::text[])"
+        params = [[city for city, _name in pairs], [name for _city, name in pairs]]
+    else:
+        blocks = "VALUES " + ", ".join(["(%s, %s)"] * len(pairs))
+        params = [value for pair in pairs for value in pair]
+    return (f"WITH b(city, name) AS ({blocks}) "
             f"SELECT b.city, b.name, c.id, c.display_name FROM b "
             f"JOIN clients_company c ON {city_sql} = UPPER(b.city) "
             f"AND {name_sql} = SUBSTR(UPPER(b.name), 1, {BLOCK_LETTERS}) "
-            f"WHERE c.deleted_at IS NULL", [value for pair in pairs for value in pair])
+            f"WHERE c.deleted_at IS NULL", params)
+
+
+def companies_with_values(column: str, values: Iterable[str], *, batch: int = 500
+                          ) -> list[tuple[str, int]]:
+    """`(value, id)` of live companies whose `column` (tax number or web domain, both
+    stored normalised) is one of `values`, by the column's index (the import's exact
+    duplicates)."""
+    if column not in {"tax_number", "domain"}:
+        raise ValueError(column)
+    values = sorted(set(values))
+    found = []
+    with connection.cursor() as cursor:
+        if connection.vendor == "postgresql":
+            if values:
+                cursor.execute(f"SELECT {column}, id FROM clients_company "
+                               f"WHERE {column} = ANY(%s) AND deleted_at IS NULL", [values])
+                found = cursor.fetchall()
+            return found
+        for start in range(0, len(values), batch):
+            part = values[start:start + batch]
+            cursor.execute(f"SELECT {column}, id FROM clients_company WHERE {column} IN "
+                           f"({', '.join(['%s'] * len(part))}) AND deleted_at IS NULL", part)
+            found.extend(cursor.fetchall())
+    return found
 
 
 def name_block_matches(pairs: Iterable[tuple[str, str]], *, batch: int = 300

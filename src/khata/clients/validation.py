@@ -61,21 +61,24 @@ def normalise_tax_number(number: str, scheme: str = "", country: str = "") -> tu
     candidates = [TaxScheme.GSTIN, TaxScheme.PAN, TaxScheme.EU_VAT, TaxScheme.GB_VAT]
     if country == "US":
         candidates.insert(0, TaxScheme.US_EIN)
+    mistyped = None
     for candidate in candidates:
-        if TAX_VALIDATORS[candidate].is_valid(number):
-            return candidate, TAX_VALIDATORS[candidate].compact(number)
-    for candidate in candidates:
-        # Right shape but a wrong check digit: say so, it is what the user mistyped.
+        # `validate` answers the compact number, or why not: one pass per format (an import
+        # checks a number per row, and is_valid followed by compact read it three times).
         try:
-            TAX_VALIDATORS[candidate].validate(number)
+            return candidate, TAX_VALIDATORS[candidate].validate(number)
         except stdnum_errors.InvalidChecksum as exc:
-            raise ValidationError(
-                _("This looks like a %(kind)s but is not valid: %(reason)s")
-                % {"kind": TaxScheme(candidate).label, "reason": str(exc.message).rstrip(".")}
-                + "."
-            ) from exc
+            mistyped = mistyped or (candidate, exc)
         except stdnum_errors.ValidationError:
             continue
+    if mistyped is not None:
+        # Right shape but a wrong check digit: say so, it is what the user mistyped.
+        candidate, exc = mistyped
+        raise ValidationError(
+            _("This looks like a %(kind)s but is not valid: %(reason)s")
+            % {"kind": TaxScheme(candidate).label, "reason": str(exc.message).rstrip(".")}
+            + "."
+        ) from exc
     raise ValidationError(_("This tax number matches no known format (GSTIN, PAN, EU or UK "
                             "VAT, US EIN); choose “Other” as its type to keep it unchecked."))
 

@@ -9,6 +9,7 @@ COPY, which PostgreSQL takes several times faster than multi-row INSERTs; SQLite
 (links, change-log entries) need before they are written.
 """
 
+import json
 from collections.abc import Callable, Iterable
 
 from django.db import connection, models
@@ -33,7 +34,11 @@ def insert_values(model, columns: list[str], rows: Iterable[tuple], *, batch_siz
         extra_columns.append(model_field.column)
         extra_values.append(model_field.get_db_prep_save(value, connection))
     prepared = [(index, fields[name]) for index, name in enumerate(columns)
-                if isinstance(fields[name], models.DateTimeField | models.JSONField)]
+                if isinstance(fields[name], models.DateTimeField)]
+    # JSON goes as its text on both databases (what Django stores on SQLite, what COPY
+    # reads on PostgreSQL): json.dumps is C, the ORM's adapter object per value was not.
+    as_json = [(index, fields[name].encoder) for index, name in enumerate(columns)
+               if isinstance(fields[name], models.JSONField)]
     quote = connection.ops.quote_name
     names = [fields[name].column for name in columns] + extra_columns
     sql = (f"INSERT INTO {quote(meta.db_table)} ({', '.join(map(quote, names))}) "
@@ -52,10 +57,12 @@ def insert_values(model, columns: list[str], rows: Iterable[tuple], *, batch_siz
                     copy.write_row(values)
 
     for row in rows:
-        if prepared:
+        if prepared or as_json:
             row = list(row)
             for index, model_field in prepared:
                 row[index] = model_field.get_db_prep_save(row[index], connection)
+            for index, encoder in as_json:
+                row[index] = json.dumps(row[index], cls=encoder)
         batch.append((*row, *extra_values))
         if len(batch) >= batch_size:
             flush()

@@ -42,8 +42,13 @@ def _on_behalf_id(actor, obj, on_behalf_of) -> int | None:
     return _on_behalf_resolver(actor, obj)
 
 
+_PLAIN = frozenset({str, int, float, bool, type(None)})
+
+
 def json_value(value: Any) -> Any:
     """A JSON-safe form of a field value, readable in the timeline."""
+    if type(value) in _PLAIN:  # most values: asked first, an import asks it a million times
+        return value
     if isinstance(value, models.Model):
         return value.pk
     if isinstance(value, dt.datetime | dt.date | dt.time):

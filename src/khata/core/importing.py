@@ -27,7 +27,7 @@ from khata.core.tables import Table, TableError, read_table, write_csv
 
 logger = logging.getLogger(__name__)
 
-CHUNK = 1000
+CHUNK = 2000
 PARALLEL_ROWS = 5_000  # from this many rows a parallel-write importer writes on a second thread
 BIG_IMPORT = 10_000  # rows created; past this the planner is told about them (ANALYZE)
 PREVIEW_ROWS = 50
@@ -82,7 +82,7 @@ class Importer:
         """Fill `row.cleaned` and `row.errors` from `row.values`."""
         raise NotImplementedError
 
-    def keys(self, row: Row) -> list[tuple]:
+    def keys(self, row: Row, *, job: ImportJob) -> list[tuple]:
         """Keys that make two rows of the file the same record (exact match)."""
         return []
 
@@ -172,11 +172,12 @@ def _rows(table: Table, mapping: dict[str, str], start: int = 0,
 class _Seen:
     """Exact keys of earlier rows, to catch duplicates within the file."""
 
-    def __init__(self):
+    def __init__(self, job: ImportJob):
+        self.job = job
         self.keys: dict[tuple, int] = {}
 
     def check_and_add(self, row: Row, importer: Importer) -> None:
-        keys = importer.keys(row)
+        keys = importer.keys(row, job=self.job)
         if row.duplicate_of is None:
             for key in keys:
                 if key in self.keys:
@@ -232,7 +233,7 @@ def preview(job: ImportJob, table: Table | None = None) -> list[Row]:
     table = table or load_table(job)
     rows = list(_rows(table, job.mapping, 0, PREVIEW_ROWS))
     importer.begin(job=job)
-    _check_chunk(rows, importer, job, _Seen())
+    _check_chunk(rows, importer, job, _Seen(job))
     return rows
 
 
@@ -264,7 +265,7 @@ def execute(job: ImportJob, *, progress: Callable[[int, int], None] | None = Non
 
 
 def _execute(job, importer, table, progress) -> ImportJob:
-    seen, rejected = _Seen(), []
+    seen, rejected = _Seen(job), []
     counts = {"create": 0, "update": 0, "skip": 0, "reject": 0}
     importer.begin(job=job)
 
@@ -281,7 +282,7 @@ def _execute(job, importer, table, progress) -> ImportJob:
     threaded = (importer.parallel_write and len(table.rows) >= PARALLEL_ROWS
                 and ChunkWriter.may_thread())
     with ChunkWriter(write, prepare=lambda chunk: importer.prepare_write(chunk[0], job=job),
-                     threaded=threaded) as writer:
+                     threaded=threaded, relaxed_commits=True) as writer:
         for start in range(0, len(table.rows), CHUNK):
             rows = list(_rows(table, job.mapping, start, start + CHUNK))
             _check_chunk(rows, importer, job, seen)

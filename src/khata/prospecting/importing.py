@@ -89,7 +89,7 @@ class LeadImporter(Importer):
         row.update_values = {name: value for name, value in values.items()
                              if name in LEAD_FIELDS and name not in {"search_method", "owner"}}
 
-    def keys(self, row: Row) -> list[tuple]:
+    def keys(self, row: Row, *, job) -> list[tuple]:
         keys = []
         if row.cleaned.get("email"):
             keys.append((_("e-mail"), row.cleaned["email"].casefold()))

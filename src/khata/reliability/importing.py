@@ -119,7 +119,7 @@ class StatementImporter(Importer):
         row.update_values = {name: row.cleaned[name] for name in row.cleaned
                              if name in STATEMENT_FIELDS and name != "fiscal_year"}
 
-    def keys(self, row: Row) -> list[tuple]:
+    def keys(self, row: Row, *, job) -> list[tuple]:
         return [(_("company and year"), row.cleaned.get("company_id"),
                  row.cleaned.get("fiscal_year"))]
 
@@ -187,7 +187,7 @@ class InvoiceImporter(Importer):
         row.update_values = {name: row.cleaned[name] for name in row.cleaned
                              if name in INVOICE_FIELDS and name != "number"}
 
-    def keys(self, row: Row) -> list[tuple]:
+    def keys(self, row: Row, *, job) -> list[tuple]:
         return [(_("company and invoice number"), row.cleaned.get("company_id"),
                  row.cleaned.get("number"))]
 
