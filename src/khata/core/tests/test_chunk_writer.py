@@ -5,15 +5,15 @@ import threading
 import pytest
 from django.db import connection, transaction
 
-from khata.clients.models import Need
 from khata.core.chunk_writer import ChunkWriter
+from khata.core.models import Change
 
 
 def _writer_names(chunk):
     for name in chunk:
         if name == "boom":
             raise ValueError("a bad chunk")
-        Need.objects.create(name=name)
+        Change.objects.create(action="create", object_id=name)
 
 
 @pytest.mark.parametrize("threaded", [False, True])
@@ -30,7 +30,7 @@ def test_chunks_are_written_in_order_and_committed_each(transactional_db, thread
         for chunk in (["a", "b"], ["c"], ["d", "e"]):
             writer.put(chunk)
 
-    assert list(Need.objects.order_by("id").values_list("name", flat=True)) == list("abcde")
+    assert list(Change.objects.order_by("id").values_list("object_id", flat=True)) == list("abcde")
     assert threads == ({"khata-chunk-writer"} if threaded else {"MainThread"})
 
 
@@ -43,7 +43,7 @@ def test_a_failing_chunk_stops_the_rest_and_keeps_the_ones_before(transactional_
         for chunk in (["a"], ["b", "boom"], ["c"], ["d"]):
             writer.put(chunk)
 
-    assert list(Need.objects.values_list("name", flat=True)) == ["a"]  # "b" rolled back
+    assert list(Change.objects.values_list("object_id", flat=True)) == ["a"]  # "b" rolled back
 
 
 def test_the_thread_is_refused_inside_a_transaction(db):
