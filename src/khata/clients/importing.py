@@ -3,7 +3,8 @@
 Registered with the engine in `core.importing` when the app is ready. Duplicates are looked up
 a chunk at a time: exact tax number, exact e-mail, same web domain, and a fuzzy name match
 (rapidfuzz) among companies in the same city whose name starts with the same four letters
-(the block; `clients.search.name_block_matches` reads it by its index, once per import).
+(the block; `clients.search.name_block_matches` reads the blocks a chunk needs by their
+index, each block once per run).
 Values that repeat down a file (a city, a lifecycle word) are checked once per import, and
 new companies are written as plain rows with their ids reserved first (`core.bulk`), so a
 100,000-row file does not spend its time building model objects.
@@ -48,11 +49,10 @@ FUZZY_THRESHOLD = 90
 # Fields with few distinct values in a file (a city, a lifecycle word): each distinct value is
 # checked once per import, not once per row.
 REPEATING_FIELDS = ("industry", "employees", "country", "region", "city", "lifecycle", "source")
-# The columns a new company is written with (`core.bulk.insert_values`), in this order.
-CREATE_COLUMNS = ("id", "display_name", "legal_name", "registration_number", "tax_scheme",
-                  "tax_number", "industry_id", "employees", "size_tier", "revenue_band",
-                  "country", "region", "city", "website", "domain", "lifecycle", "owner_id",
-                  "source", "notes")
+# The columns a new company is written with (`core.bulk.insert_values`): every field the
+# company services check, by its column attribute (`owner_id`), after the reserved id.
+CREATE_FIELDS = [Company._meta.get_field(name) for name in COMPANY_FIELDS]
+CREATE_COLUMNS = ("id", *(field.attname for field in CREATE_FIELDS))
 
 
 def _owner(job):
@@ -70,6 +70,7 @@ class _CompanyMatching:
         self.scope = visible_to(job.created_by, Company.objects.all(), "change")
         self.blocks: dict[tuple[str, str], _Pool] = {}  # block → the companies in it
         self.in_file: dict[tuple[str, str], _Pool] = {}  # block → earlier new rows of the file
+        self.in_file_names: set[tuple[str, str]] = set()  # (city, name key) of those rows
         self.needs: dict[str, int] = {}  # need name (casefolded) → id
         self.key_labels = (_("tax number"), _("web domain"), _("name and city"))  # once a run
         # Companies this run creates. The database may hold them before the next chunk is
@@ -284,11 +285,12 @@ class CompanyImporter(Importer):
         # Each question by its own index, then one answer from the access layer for all the
         # ids found: asked together, PostgreSQL intersected the tax index with the importer's
         # whole portfolio (400,000 ids) every chunk.
-        by_tax = dict(companies_with_values("tax_number", taxes))
-        by_domain = dict(companies_with_values("domain", domains))
-        allowed = matching.allowed({*by_tax.values(), *by_domain.values()})
-        by_tax = {tax: pk for tax, pk in by_tax.items() if pk in allowed}
-        by_domain = {domain: pk for domain, pk in by_domain.items() if pk in allowed}
+        tax_pairs = companies_with_values("tax_number", taxes)
+        domain_pairs = companies_with_values("domain", domains)
+        allowed = matching.allowed({pk for _value, pk in tax_pairs + domain_pairs})
+        # A value may be on several companies (mine and a colleague's): the newest of mine.
+        by_tax = dict(sorted((tax, pk) for tax, pk in tax_pairs if pk in allowed))
+        by_domain = dict(sorted((domain, pk) for domain, pk in domain_pairs if pk in allowed))
         fuzzy = []
         for row in rows:
             tax, domain = row.cleaned.get("tax_number"), row.cleaned.get("domain")
@@ -310,10 +312,13 @@ class CompanyImporter(Importer):
                     "score": best[0]}
                 continue
             # An earlier row of the file that will be created: compared here, as the database
-            # does not hold it yet when the file is read in one pass.
-            in_file = ((row.cleaned.get("city") or "").casefold(),
-                       row.match_key[:BLOCK_LETTERS])
-            pool = matching.in_file.setdefault(in_file, _Pool())
+            # does not hold it yet when the file is read in one pass. The very same name is
+            # left to the engine's exact keys ("same name and city as row N").
+            city = (row.cleaned.get("city") or "").casefold()
+            if (city, row.match_key) in matching.in_file_names:
+                continue
+            matching.in_file_names.add((city, row.match_key))
+            pool = matching.in_file.setdefault((city, row.match_key[:BLOCK_LETTERS]), _Pool())
             earlier = pool.best(words)
             if earlier:
                 row.duplicate_of = f"row {earlier[1]}"
@@ -341,14 +346,14 @@ class CompanyImporter(Importer):
             return
         matching = job._company_matching
         ids = [row.record_id for row in creates]
-        defaults = {column: Company._meta.get_field(column).get_default()
-                    for column in CREATE_COLUMNS}
+        defaults = [(field.name, field.get_default(), field.is_relation)
+                    for field in CREATE_FIELDS]
         values = []
         for pk, row in zip(ids, creates, strict=True):
             cleaned = row.cleaned
-            record = {**defaults, **cleaned, "id": pk, "owner_id": cleaned["owner"].pk,
-                      "industry_id": getattr(cleaned.get("industry"), "pk", None)}
-            values.append(tuple(record[column] for column in CREATE_COLUMNS))
+            values.append((pk, *(getattr(cleaned[name], "pk", None) if related and name in cleaned
+                                 else cleaned.get(name, default)
+                                 for name, default, related in defaults)))
         insert_values(Company, list(CREATE_COLUMNS), values)
         links = set()
         for pk, row in zip(ids, creates, strict=True):

@@ -19,23 +19,33 @@ import threading
 from collections.abc import Callable
 
 from django.db import connection, connections, transaction
+from django.utils import translation
 
 _DONE = object()
 
 
+class WriterStopped(RuntimeError):
+    """The writer thread ended before writing every chunk given to it."""
+
+
 class ChunkWriter:
     """Runs `write(chunk)` for each chunk, in order, one transaction per chunk; `prepare(chunk)`
-    first, in the caller's thread (inside the chunk's transaction when not threaded)."""
+    first, in the caller's thread (inside the chunk's transaction when not threaded), and
+    `done(chunk)` after the chunk's commit."""
 
     def __init__(self, write: Callable[[object], None], *,
-                 prepare: Callable[[object], None] | None = None, threaded: bool = False,
+                 prepare: Callable[[object], None] | None = None,
+                 done: Callable[[object], None] | None = None, threaded: bool = False,
                  relaxed_commits: bool = False, backlog: int = 2):
         self._write = write
         self._prepare = prepare or (lambda chunk: None)
+        self._done = done or (lambda chunk: None)
         self._relaxed = relaxed_commits and connection.vendor == "postgresql"
         self.threaded = threaded
         self._error: BaseException | None = None
+        self._closing = False
         if threaded:
+            self._language = translation.get_language()  # messages written in the caller's
             self._queue: queue.Queue = queue.Queue(maxsize=backlog)
             self._thread = threading.Thread(target=self._run, name="khata-chunk-writer",
                                             daemon=True)
@@ -56,15 +66,20 @@ class ChunkWriter:
                     _relax_commits("LOCAL")
                 self._prepare(chunk)
                 self._write(chunk)
+            self._done(chunk)
             return
         self._prepare(chunk)
-        self._queue.put(chunk)
+        while True:  # never wait forever on a writer that has gone
+            try:
+                self._queue.put(chunk, timeout=1)
+                return
+            except queue.Full:
+                self._raise_if_failed()
 
     def close(self) -> None:
         """Wait for every queued chunk; raise the writer's error if it had one."""
-        if self.threaded and self._thread.is_alive():
-            self._queue.put(_DONE)
-            self._thread.join()
+        if self.threaded:
+            self._finish()
         self._raise_if_failed()
 
     def __enter__(self) -> "ChunkWriter":
@@ -73,27 +88,41 @@ class ChunkWriter:
     def __exit__(self, kind, error, trace) -> None:
         if error is None:
             self.close()
-        elif self.threaded and self._thread.is_alive():
-            self._error = self._error or error  # the writer drops what is still queued
-            self._queue.put(_DONE)
-            self._thread.join()
+        elif self.threaded:
+            # The caller failed: the chunks already queued were checked whole and are written,
+            # nothing after them.
+            self._finish()
+
+    def _finish(self) -> None:
+        self._closing = True
+        while self._thread.is_alive():
+            try:
+                self._queue.put(_DONE, timeout=1)
+                break
+            except queue.Full:
+                continue
+        self._thread.join()
 
     def _raise_if_failed(self) -> None:
         if self._error is not None:
             raise self._error
+        if self.threaded and not self._closing and not self._thread.is_alive():
+            raise WriterStopped("The writer thread ended early.")
 
     def _run(self) -> None:
         try:
+            translation.activate(self._language)
             if self._relaxed:
                 _relax_commits("SESSION")  # this thread's own connection, closed at the end
             while (chunk := self._queue.get()) is not _DONE:
-                if self._error is not None:
-                    continue  # drain: the caller stopped or an earlier chunk failed
-                try:
+                if self._error is None:
                     with transaction.atomic():
                         self._write(chunk)
-                except BaseException as exc:  # handed to the caller's thread
-                    self._error = exc
+                    self._done(chunk)
+        except BaseException as exc:  # handed to the caller's thread
+            self._error = exc
+            while self._queue.get() is not _DONE:
+                pass  # drain, so a caller waiting to put is not stuck
         finally:
             connections.close_all()  # this thread's connections only
 
@@ -104,6 +133,7 @@ def _relax_commits(scope: str) -> None:
     A crash in the moment after such a commit could lose the chunk, never corrupt anything.
     A caller's next ordinary commit waits for every relaxed one before it: an import's end
     (`job.save()`) is one, so a job marked done has all its rows on disk, and an interrupted
-    one can run again without doubles (its rows are found as duplicates)."""
+    one can run again without doubles (its rows are found as duplicates). Inside a caller's
+    transaction (`LOCAL`), the setting lasts until that transaction ends."""
     with connection.cursor() as cursor:
         cursor.execute(f"SET {scope} synchronous_commit TO OFF")

@@ -276,13 +276,15 @@ def _execute(job, importer, table, progress) -> ImportJob:
             updated_at=timezone.now(), processed_rows=done, total_rows=job.total_rows,
             created=counted["create"], updated=counted["update"],
             skipped=counted["skip"], rejected=counted["reject"])
+
+    def written(chunk) -> None:  # after the chunk's commit
         if progress:
-            progress(done, job.total_rows)
+            progress(chunk[1], job.total_rows)
 
     threaded = (importer.parallel_write and len(table.rows) >= PARALLEL_ROWS
                 and ChunkWriter.may_thread())
     with ChunkWriter(write, prepare=lambda chunk: importer.prepare_write(chunk[0], job=job),
-                     threaded=threaded, relaxed_commits=True) as writer:
+                     done=written, threaded=threaded, relaxed_commits=True) as writer:
         for start in range(0, len(table.rows), CHUNK):
             rows = list(_rows(table, job.mapping, start, start + CHUNK))
             _check_chunk(rows, importer, job, seen)

@@ -355,3 +355,28 @@ def test_an_error_while_writing_keeps_the_chunks_before_and_fails_the_job(
     assert sorted(Company.objects.values_list("display_name", flat=True)) == ["First", "Second"]
     job = ImportJob.objects.get()
     assert job.status == "failed" and job.processed_rows == 2 and job.created == 2
+
+
+def test_short_names_find_their_longer_forms_and_back(manager, other_manager):
+    mine = CompanyFactory(owner=manager, display_name="ABC Traders", city="Surat")
+    CompanyFactory(owner=manager, display_name="ITC", city="Kolkata")
+    theirs = CompanyFactory(owner=other_manager, display_name="Wipro", city="Pune",
+                            tax_number=GSTIN, tax_scheme="in_gstin")
+    mine_too = CompanyFactory(owner=manager, display_name="Wipro Pune", city="Pune",
+                              tax_number=GSTIN, tax_scheme="in_gstin")
+    data = (b"name,city,gstin\n"
+            b"ABC Traders Pvt Ltd,Surat,\n"
+            b"ITC Limited,Kolkata,\n"
+            b"Wipro Ltd,Pune,27AAPFU0939F1ZV\n")
+
+    rows = preview_rows(manager, data)
+
+    assert [row.duplicate_of for row in rows] == [
+        mine.pk, Company.objects.get(display_name="ITC").pk, mine_too.pk]
+    assert theirs.pk not in [row.duplicate_of for row in rows]
+
+
+def test_the_very_same_name_twice_is_reported_as_the_same_name(manager):
+    rows = preview_rows(manager, b"name,city\nKalyani Steels,Pune\nKALYANI STEELS,Pune\n")
+
+    assert rows[1].duplicate_reason == "same name and city as row 2"

@@ -9,6 +9,7 @@ from khata.clients.search import (
     name_block_matches,
     name_block_query,
     name_condition,
+    short_name_block_query,
 )
 from khata.clients.selectors import COMPANY_SORTS, CompanyFilters, companies_visible
 from khata.clients.services import company_create, company_delete, company_update
@@ -288,17 +289,24 @@ def test_name_blocks_hold_same_city_same_first_letters_in_any_case(manager):
     gone = Company.objects.create(display_name="Kalyani Old", city="Pune", owner=manager)
     company_delete(by=manager, company=gone)
 
-    found = name_block_matches([("pune", "kalyani steel"), ("Surat", "Kalyani")])
+    found = name_block_matches([("pune", "kalyani steel"), ("Surat", "Kalyani"),
+                                ("PUNE", "ka")])
 
-    assert sorted(name for _city, _name, _pk, name in found) == ["KALYANI Forge",
-                                                                  "Kalyani Steels"]
-    assert {(city, name) for city, name, _pk, _other in found} == {("pune", "kalyani steel")}
+    assert sorted(name for city, _name, _pk, name in found if city == "pune") == [
+        "KALYANI Forge", "Kalyani Steels"]
+    assert {(city, name) for city, name, _pk, _other in found} == {("pune", "kalyani steel"),
+                                                                     ("PUNE", "ka")}
     assert wanted.pk in {pk for _city, _name, pk, _other in found}
+    assert sorted(name for city, _name, _pk, name in found if city == "PUNE") == [
+        "KALYANI Forge", "Kalyani Steels"]  # a short name: every block starting with it
 
 
-def test_the_name_block_question_uses_its_index(manager):
+@pytest.mark.parametrize("short", [False, True])
+def test_the_name_block_question_uses_its_index(manager, short):
     Company.objects.create(display_name="Kalyani Steels", city="Pune", owner=manager)
-    sql, params = name_block_query([("Pune", "Kalyani"), ("Surat", "AB Traders")])
+    query = short_name_block_query if short else name_block_query
+    sql, params = query([("Pune", "Kal"), ("Surat", "AB")] if short
+                        else [("Pune", "Kaly"), ("Surat", "AB T")])
     with connection.cursor() as cursor:
         if connection.vendor == "postgresql":
             cursor.execute("SET enable_seqscan = off")  # a tiny table is cheaper to read whole

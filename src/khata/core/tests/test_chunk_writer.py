@@ -49,3 +49,36 @@ def test_a_failing_chunk_stops_the_rest_and_keeps_the_ones_before(transactional_
 def test_the_thread_is_refused_inside_a_transaction(db):
     with transaction.atomic():
         assert not ChunkWriter.may_thread()
+
+
+def test_a_writer_that_dies_before_writing_is_reported_not_waited_for(
+        transactional_db, monkeypatch):
+    if not ChunkWriter.may_thread():
+        pytest.skip("the writer thread is PostgreSQL's")
+
+    def broken(scope):
+        raise ConnectionError("too many clients")
+
+    monkeypatch.setattr("khata.core.chunk_writer._relax_commits", broken)
+    with (pytest.raises(ConnectionError),
+          ChunkWriter(_writer_names, threaded=True, relaxed_commits=True, backlog=1) as writer):
+        for chunk in (["a"], ["b"], ["c"], ["d"]):
+            writer.put(chunk)
+
+    assert not Change.objects.exists()
+
+
+@pytest.mark.parametrize("threaded", [False, True])
+def test_when_the_caller_fails_the_chunks_it_handed_over_are_still_written(
+        transactional_db, threaded):
+    threaded = threaded and ChunkWriter.may_thread()
+    committed = []
+
+    with pytest.raises(KeyError), ChunkWriter(_writer_names, threaded=threaded,
+                                              done=committed.append) as writer:
+        writer.put(["a"])
+        writer.put(["b", "c"])
+        raise KeyError("a bad row in the next chunk")
+
+    assert sorted(Change.objects.values_list("object_id", flat=True)) == ["a", "b", "c"]
+    assert committed == [["a"], ["b", "c"]]
