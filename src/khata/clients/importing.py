@@ -66,7 +66,7 @@ class _CompanyMatching:
     def __init__(self, job):
         self.job = job
         self.checked: dict[tuple, tuple[dict, dict, str]] = {}  # (field, text) → its cleaning
-        self.owner: tuple[dict, dict] | None = None
+        self.owner_check: tuple[dict, dict] | None = None
         self.scope = visible_to(job.created_by, Company.objects.all(), "change")
         self.blocks: dict[tuple[str, str], _Pool] = {}  # block → the companies in it
         self.in_file: dict[tuple[str, str], _Pool] = {}  # block → earlier new rows of the file
@@ -99,10 +99,10 @@ class _CompanyMatching:
         return self.checked[memo_key]
 
     def owner_checked(self) -> tuple[dict, dict]:
-        if self.owner is None:
-            self.owner = company_validate(by=self.job.created_by,
+        if self.owner_check is None:
+            self.owner_check = company_validate(by=self.job.created_by,
                                           data={"owner": _owner(self.job)})
-        return self.owner
+        return self.owner_check
 
     def new_ids(self, count: int) -> list[int]:
         """Ids for the next `count` new companies. PostgreSQL's sequence hands them out
