@@ -67,6 +67,7 @@ class _CompanyMatching:
         self.job = job
         self.checked: dict[tuple, tuple[dict, dict, str]] = {}  # (field, text) → its cleaning
         self.owner_check: tuple[dict, dict] | None = None
+        self.industries: dict[str, Industry] | None = None  # code or name (casefolded) → it
         self.scope = visible_to(job.created_by, Company.objects.all(), "change")
         self.blocks: dict[tuple[str, str], _Pool] = {}  # block → the companies in it
         self.in_file: dict[tuple[str, str], _Pool] = {}  # block → earlier new rows of the file
@@ -85,7 +86,7 @@ class _CompanyMatching:
         if memo_key not in self.checked:
             value, note = text, ""
             if name == "industry":
-                value = _industry_from(text, self.job)
+                value = self.industry(text)
                 if value is None:
                     note = _("Industry in the file: %(v)s") % {"v": text}
             elif name == "lifecycle":
@@ -98,10 +99,19 @@ class _CompanyMatching:
                 self.checked[memo_key] = (cleaned, errors, note)
         return self.checked[memo_key]
 
+    def industry(self, text: str) -> Industry | None:
+        """An industry by ISIC code or exact name (every industry read once a run)."""
+        if self.industries is None:
+            self.industries = {}
+            for industry in Industry.objects.all():
+                self.industries[industry.code.casefold()] = industry
+                self.industries[industry.name.casefold()] = industry
+        return self.industries.get((text or "").strip().casefold())
+
     def owner_checked(self) -> tuple[dict, dict]:
         if self.owner_check is None:
             self.owner_check = company_validate(by=self.job.created_by,
-                                          data={"owner": _owner(self.job)})
+                                                data={"owner": _owner(self.job)})
         return self.owner_check
 
     def new_ids(self, count: int) -> list[int]:
@@ -345,43 +355,29 @@ class CompanyImporter(Importer):
         if not creates:
             return
         matching = job._company_matching
-        ids = [row.record_id for row in creates]
         defaults = [(field.name, field.get_default(), field.is_relation)
                     for field in CREATE_FIELDS]
-        values = []
-        for pk, row in zip(ids, creates, strict=True):
-            cleaned = row.cleaned
-            values.append((pk, *(getattr(cleaned[name], "pk", None) if related and name in cleaned
-                                 else cleaned.get(name, default)
-                                 for name, default, related in defaults)))
-        insert_values(Company, list(CREATE_COLUMNS), values)
+        insert_values(Company, list(CREATE_COLUMNS), [
+            (row.record_id, *(getattr(row.cleaned[name], "pk", None)
+                              if related and name in row.cleaned
+                              else row.cleaned.get(name, default)
+                              for name, default, related in defaults))
+            for row in creates])
         links = set()
-        for pk, row in zip(ids, creates, strict=True):
+        for row in creates:
             for name in row.cleaned["needs"]:
                 key = name.casefold()
                 if key not in matching.needs:
                     matching.needs[key] = need_create(by=job.created_by, name=name).pk
-                links.add((pk, matching.needs[key]))
+                links.add((row.record_id, matching.needs[key]))
         # The companies are new, so the only repeats are within a row ("ERP; erp"): a set.
         insert_values(Company.needs.through, ["company_id", "need_id"], sorted(links))
         record_creations(
             actor=job.created_by, model=Company, message=_import_message(job),
             on_behalf_of=acting_for(job.created_by, Company(owner=_owner(job))),
-            entries=((pk, row.cleaned["display_name"],
+            entries=((row.record_id, row.cleaned["display_name"],
                       {name: row.cleaned[name] for name in COMPANY_FIELDS if name in row.cleaned})
-                     for pk, row in zip(ids, creates, strict=True)))
-
-
-def _industry_from(text: str, job):
-    """An industry by ISIC code or exact name, from a per-job cache (no query per row)."""
-    cache = getattr(job, "_industries", None)
-    if cache is None:
-        cache = {}
-        for industry in Industry.objects.all():
-            cache[industry.code.casefold()] = industry
-            cache[industry.name.casefold()] = industry
-        job._industries = cache
-    return cache.get((text or "").strip().casefold())
+                     for row in creates))
 
 
 def _import_message(job) -> str:

@@ -380,3 +380,19 @@ def test_the_very_same_name_twice_is_reported_as_the_same_name(manager):
     rows = preview_rows(manager, b"name,city\nKalyani Steels,Pune\nKALYANI STEELS,Pune\n")
 
     assert rows[1].duplicate_reason == "same name and city as row 2"
+
+
+def test_an_unknown_industry_is_kept_in_the_notes_and_a_known_one_found_by_name(manager):
+    from khata.clients.models import Industry
+
+    known = Industry.objects.exclude(name="").order_by("code").first()
+    data = (f"name,industry,notes\nFirst Co,\"{known.name.upper()}\",\n"
+            f"Second Co,Space mining,met at a fair\n").encode()
+
+    job = run(manager, "companies", data)
+
+    assert job.created == 2 and job.rejected == 0
+    first, second = Company.objects.order_by("display_name")
+    assert first.industry == known and first.notes == ""
+    assert second.industry is None
+    assert second.notes == "met at a fair\nIndustry in the file: Space mining"
