@@ -64,7 +64,7 @@ class ProductImporter(Importer):
             if pk is not None:
                 row.duplicate_of, row.duplicate_reason = pk, _("same SKU")
 
-    def write(self, rows: list[Row], *, job) -> None:
+    def write(self, rows: list[Row], *, job, prepared=None) -> None:
         for row in rows:
             try:
                 with transaction.atomic():  # one bad row is rejected, not the whole chunk

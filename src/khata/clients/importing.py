@@ -26,13 +26,14 @@ from khata.clients.services import (
     CONTACT_FIELDS,
     company_update,
     company_validate,
+    company_validator,
     contact_update,
     contact_validate,
     need_create,
 )
 from khata.clients.validation import name_key
-from khata.core.bulk import insert_values, reserve_ids
-from khata.core.changelog import record_creations
+from khata.core.bulk import PreparedInsert, prepare_insert, reserve_ids
+from khata.core.changelog import prepare_creations, record_creations
 from khata.core.importing import Importer, Row, register
 from khata.core.tables import Table, TableError
 from khata.team.access import acting_for, ensure, may_act_for, visible_to
@@ -44,6 +45,7 @@ LIFECYCLE_WORDS = {
     "former customer": Lifecycle.FORMER, "blocked": Lifecycle.BLOCKED,
 }
 FUZZY_THRESHOLD = 90
+NEEDS_SEPARATORS = re.compile(r"[;,|]")
 
 
 # Fields with few distinct values in a file (a city, a lifecycle word): each distinct value is
@@ -73,12 +75,17 @@ class _CompanyMatching:
         self.in_file: dict[tuple[str, str], _Pool] = {}  # block → earlier new rows of the file
         self.in_file_names: set[tuple[str, str]] = set()  # (city, name key) of those rows
         self.needs: dict[str, int] = {}  # need name (casefolded) → id
+        self.validate = company_validator(by=job.created_by)  # the row's own fields
         self.key_labels = (_("tax number"), _("web domain"), _("name and city"))  # once a run
         # Companies this run creates. The database may hold them before the next chunk is
         # checked (or not yet, while the writer thread works): a row like one of them is a
         # duplicate of that row of the file, either way.
         self.created: set[int] = set()
         self.spare_ids: list[int] = []
+        self.create_defaults = [(field.name, field.get_default(), field.is_relation)
+                                for field in CREATE_FIELDS]
+        # A substitute importing into the portfolio they cover does it on the owner's behalf.
+        self.on_behalf_of = acting_for(job.created_by, Company(owner=_owner(job)))
 
     def check(self, name: str, text: str) -> tuple[dict, dict, str]:
         """One repeating field's clean values, errors and a note for the company's notes."""
@@ -247,30 +254,36 @@ class CompanyImporter(Importer):
     def clean(self, row: Row, *, job) -> None:
         matching = job._company_matching
         values = {name: value for name, value in row.values.items() if value != ""}
-        notes = [values.get("notes", "")]
-        data = {name: value for name, value in values.items()
-                if name not in REPEATING_FIELDS and name != "needs"}
-        cleaned, errors = {}, {}
-        for name in REPEATING_FIELDS:
-            if name in values:
-                part, part_errors, note = matching.check(name, values[name])
+        # The row's own fields are checked here; values that repeat down the file come from
+        # the run's memory (`_CompanyMatching.check`), once per distinct value.
+        data, cleaned, errors, notes = {}, {}, {}, []
+        for name, value in values.items():
+            if name in REPEATING_FIELDS:
+                part, part_errors, note = matching.check(name, value)
                 cleaned.update(part)
-                errors.update(part_errors)
-                notes.append(note)
-        notes = "\n".join(note for note in notes if note)
+                if part_errors:
+                    errors.update(part_errors)
+                if note:
+                    notes.append(note)
+            elif name != "needs":
+                data[name] = value
         if notes:
-            data["notes"] = notes
+            data["notes"] = "\n".join([data["notes"], *notes] if "notes" in data else notes)
         if "country" in cleaned:
             data["country"] = cleaned["country"]  # reads the tax number in that country
-        row_cleaned, row_errors = company_validate(by=job.created_by, data=data)
+        row_cleaned, row_errors = matching.validate(data)
         owner, owner_errors = matching.owner_checked()
-        row.cleaned = {**cleaned, **row_cleaned, **owner}
-        row.errors = {**errors, **row_errors, **owner_errors}
+        cleaned.update(row_cleaned)
+        cleaned.update(owner)
+        row.cleaned = cleaned
+        row.errors = {**errors, **row_errors, **owner_errors} if row_errors or errors or \
+            owner_errors else {}
         if not values.get("display_name", "").strip():
             row.errors["display_name"] = [_("The name is empty.")]
-        row.cleaned["needs"] = [part.strip() for part in re.split(r"[;,|]", values.get("needs", ""))
-                                if part.strip()]
-        row.match_key = name_key(row.cleaned.get("display_name", ""))
+        needs = values.get("needs")
+        cleaned["needs"] = [part.strip() for part in NEEDS_SEPARATORS.split(needs)
+                            if part.strip()] if needs else []
+        row.match_key = name_key(cleaned.get("display_name", ""))
         row.update_values = {name: value for name, value in values.items()
                              if name not in {"needs", "industry", "lifecycle"}}
         if "industry" in cleaned:
@@ -338,30 +351,21 @@ class CompanyImporter(Importer):
             else:
                 pool.add(row.number, words)
 
-    def prepare_write(self, rows: list[Row], *, job) -> None:
-        creates = [row for row in rows if row.action == "create"]
-        for row, pk in zip(creates, job._company_matching.new_ids(len(creates)), strict=True):
-            row.record_id = pk
-
-    def write(self, rows: list[Row], *, job) -> None:
-        for row in rows:
-            if row.action == "update":
-                company = Company.objects.get(pk=row.duplicate_of)
-                company_update(by=job.created_by, company=company,
-                               data={**row.update_values,
-                                     **({"needs": row.cleaned["needs"]}
-                                        if row.cleaned["needs"] else {})})
+    def prepare_write(self, rows: list[Row], *, job) -> list[PreparedInsert]:
+        # In the checking thread: the new companies' ids (a later row may be a duplicate of
+        # one of them), new needs in the vocabulary, and the COPY text of the companies, their
+        # needs and their change-log entries, so the writer thread only sends it.
         creates = [row for row in rows if row.action == "create"]
         if not creates:
-            return
+            return []
         matching = job._company_matching
-        defaults = [(field.name, field.get_default(), field.is_relation)
-                    for field in CREATE_FIELDS]
-        insert_values(Company, list(CREATE_COLUMNS), [
+        for row, pk in zip(creates, matching.new_ids(len(creates)), strict=True):
+            row.record_id = pk
+        companies = prepare_insert(Company, list(CREATE_COLUMNS), [
             (row.record_id, *(getattr(row.cleaned[name], "pk", None)
                               if related and name in row.cleaned
                               else row.cleaned.get(name, default)
-                              for name, default, related in defaults))
+                              for name, default, related in matching.create_defaults))
             for row in creates])
         links = set()
         for row in creates:
@@ -371,13 +375,25 @@ class CompanyImporter(Importer):
                     matching.needs[key] = need_create(by=job.created_by, name=name).pk
                 links.add((row.record_id, matching.needs[key]))
         # The companies are new, so the only repeats are within a row ("ERP; erp"): a set.
-        insert_values(Company.needs.through, ["company_id", "need_id"], sorted(links))
-        record_creations(
+        needs = prepare_insert(Company.needs.through, ["company_id", "need_id"], sorted(links))
+        changes = prepare_creations(
             actor=job.created_by, model=Company, message=_import_message(job),
-            on_behalf_of=acting_for(job.created_by, Company(owner=_owner(job))),
+            on_behalf_of=matching.on_behalf_of,
             entries=((row.record_id, row.cleaned["display_name"],
                       {name: row.cleaned[name] for name in COMPANY_FIELDS if name in row.cleaned})
                      for row in creates))
+        return [companies, needs, changes]
+
+    def write(self, rows: list[Row], *, job, prepared=None) -> None:
+        for row in rows:
+            if row.action == "update":
+                company = Company.objects.get(pk=row.duplicate_of)
+                company_update(by=job.created_by, company=company,
+                               data={**row.update_values,
+                                     **({"needs": row.cleaned["needs"]}
+                                        if row.cleaned["needs"] else {})})
+        for insert in prepared or []:
+            insert.run()
 
 
 def _import_message(job) -> str:
@@ -478,7 +494,7 @@ class ContactImporter(Importer):
                 row.duplicate_of = by_name[same_person]
                 row.duplicate_reason = _("same name at the same company")
 
-    def write(self, rows: list[Row], *, job) -> None:
+    def write(self, rows: list[Row], *, job, prepared=None) -> None:
         owner = _owner(job)
         companies = _companies_by_name(job, {row.cleaned["company_name"] for row in rows})
         created = []

@@ -19,7 +19,7 @@ from typing import Any
 from django.contrib.contenttypes.models import ContentType
 from django.db import models
 
-from khata.core.bulk import insert_values
+from khata.core.bulk import PreparedInsert, prepare_insert
 from khata.core.choices import ChangeAction
 from khata.core.models import Change
 
@@ -193,14 +193,23 @@ def record_creations(*, actor, model: type[models.Model],
                      entries: Iterable[tuple[Any, str, dict[str, Any]]], message: str = "",
                      on_behalf_of=None) -> int:
     """"Created" entries for records written in bulk (an import's thousands of rows): each
-    entry is `(pk, repr, {field: new value})`. Written with `core.bulk.insert_values` (COPY on
+    entry is `(pk, repr, {field: new value})`. Written with `core.bulk` (COPY on
     PostgreSQL), not as objects; `on_behalf_of` is the one owner the batch was written for."""
+    return prepare_creations(actor=actor, model=model, entries=entries, message=message,
+                             on_behalf_of=on_behalf_of).run()
+
+
+def prepare_creations(*, actor, model: type[models.Model],
+                      entries: Iterable[tuple[Any, str, dict[str, Any]]], message: str = "",
+                      on_behalf_of=None) -> PreparedInsert:
+    """`record_creations` made ready but not written: `.run()` writes it (on the thread
+    whose connection should, e.g. an import's writer thread)."""
     content_type = ContentType.objects.get_for_model(model, for_concrete_model=False)
     actor_id = getattr(actor, "pk", None)
     on_behalf_id = getattr(on_behalf_of, "pk", on_behalf_of)
     message = message[:300]
-    return insert_values(Change, ["actor_id", "on_behalf_of_id", "action", "content_type_id",
-                                  "object_id", "object_repr", "message", "changes"], (
+    return prepare_insert(Change, ["actor_id", "on_behalf_of_id", "action", "content_type_id",
+                                   "object_id", "object_repr", "message", "changes"], (
         (actor_id, on_behalf_id, ChangeAction.CREATE, content_type.pk, str(pk), str(text)[:200],
          message, {name: [None, json_value(value)] for name, value in values.items()})
         for pk, text, values in entries))

@@ -89,12 +89,14 @@ class Importer:
     def find_duplicates(self, rows: list[Row], *, job: ImportJob) -> None:
         """Set `duplicate_of` and `duplicate_reason` on rows matching existing records."""
 
-    def prepare_write(self, rows: list[Row], *, job: ImportJob) -> None:
+    def prepare_write(self, rows: list[Row], *, job: ImportJob) -> object:
         """Before `write`, in the thread that checks the rows (and in the chunk's transaction
         when there is no writer thread): settle what the next chunks' checks must know about
-        these rows, such as the ids their records will have."""
+        these rows, such as the ids their records will have, and make ready what `write`
+        will send (it gets the answer as `prepared`), so the writer thread only writes."""
+        return None
 
-    def write(self, rows: list[Row], *, job: ImportJob) -> None:
+    def write(self, rows: list[Row], *, job: ImportJob, prepared: object = None) -> None:
         """Write the rows whose action is create or update (inside the engine's transaction;
         with `parallel_write`, on the writer thread while the next chunk is checked)."""
         raise NotImplementedError
@@ -189,6 +191,17 @@ class _Seen:
             self.keys.setdefault(key, row.number)
 
 
+@dataclass
+class _Chunk:
+    """One chunk on its way to the database: the rows to write, the rows read so far, the
+    counts to show, and what the importer made ready for writing them."""
+
+    rows: list[Row]
+    done: int
+    counts: dict
+    prepared: object = None
+
+
 def _decide(row: Row, job: ImportJob) -> None:
     if row.errors:
         row.action = "reject"
@@ -269,22 +282,25 @@ def _execute(job, importer, table, progress) -> ImportJob:
     counts = {"create": 0, "update": 0, "skip": 0, "reject": 0}
     importer.begin(job=job)
 
-    def write(chunk) -> None:  # inside the chunk's transaction, maybe on the writer thread
-        rows, done, counted = chunk
-        importer.write(rows, job=job)
+    def prepare(chunk: _Chunk) -> None:  # in this thread
+        chunk.prepared = importer.prepare_write(chunk.rows, job=job)
+
+    def write(chunk: _Chunk) -> None:  # inside the chunk's transaction, maybe on the writer
+        importer.write(chunk.rows, job=job, prepared=chunk.prepared)
+        counted = chunk.counts
         ImportJob.objects.filter(pk=job.pk).update(
-            updated_at=timezone.now(), processed_rows=done, total_rows=job.total_rows,
+            updated_at=timezone.now(), processed_rows=chunk.done, total_rows=job.total_rows,
             created=counted["create"], updated=counted["update"],
             skipped=counted["skip"], rejected=counted["reject"])
 
-    def written(chunk) -> None:  # after the chunk's commit
+    def written(chunk: _Chunk) -> None:  # after the chunk's commit
         if progress:
-            progress(chunk[1], job.total_rows)
+            progress(chunk.done, job.total_rows)
 
     threaded = (importer.parallel_write and len(table.rows) >= PARALLEL_ROWS
                 and ChunkWriter.may_thread())
-    with ChunkWriter(write, prepare=lambda chunk: importer.prepare_write(chunk[0], job=job),
-                     done=written, threaded=threaded, relaxed_commits=True) as writer:
+    with ChunkWriter(write, prepare=prepare, done=written, threaded=threaded,
+                     relaxed_commits=True) as writer:
         for start in range(0, len(table.rows), CHUNK):
             rows = list(_rows(table, job.mapping, start, start + CHUNK))
             _check_chunk(rows, importer, job, seen)
@@ -292,8 +308,8 @@ def _execute(job, importer, table, progress) -> ImportJob:
                 counts[row.action] = counts.get(row.action, 0) + 1
                 if row.action == "reject":
                     rejected.append(row)
-            writer.put(([row for row in rows if row.action in {"create", "update"}],
-                        min(start + CHUNK, job.total_rows), dict(counts)))
+            writer.put(_Chunk(rows=[row for row in rows if row.action in {"create", "update"}],
+                              done=min(start + CHUNK, job.total_rows), counts=dict(counts)))
     job.processed_rows = job.total_rows
     job.created, job.updated = counts["create"], counts["update"]
     job.skipped, job.rejected = counts["skip"], counts["reject"]

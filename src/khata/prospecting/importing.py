@@ -125,7 +125,7 @@ class LeadImporter(Importer):
             elif key[0] and key in by_name:
                 row.duplicate_of, row.duplicate_reason = by_name[key], _("same name and city")
 
-    def write(self, rows: list[Row], *, job) -> None:
+    def write(self, rows: list[Row], *, job, prepared=None) -> None:
         for row in rows:
             if row.action == "update":
                 lead = Lead.objects.get(pk=row.duplicate_of)

@@ -136,7 +136,7 @@ class StatementImporter(Importer):
                 row.duplicate_of = existing[key]
                 row.duplicate_reason = _("a statement for this company and year exists")
 
-    def write(self, rows: list[Row], *, job) -> None:
+    def write(self, rows: list[Row], *, job, prepared=None) -> None:
         touched = set()
         for row in rows:
             if row.action == "update":
@@ -204,7 +204,7 @@ class InvoiceImporter(Importer):
                 row.duplicate_of = existing[key]
                 row.duplicate_reason = _("this company already has this invoice number")
 
-    def write(self, rows: list[Row], *, job) -> None:
+    def write(self, rows: list[Row], *, job, prepared=None) -> None:
         for row in rows:
             if row.action == "update":
                 invoice = Invoice.objects.get(pk=row.duplicate_of)

@@ -304,9 +304,9 @@ def test_a_big_file_checks_the_next_chunk_while_the_last_is_written(
     monkeypatch.setattr("khata.core.importing.PARALLEL_ROWS", 4)
     writers, original = set(), CompanyImporter.write
 
-    def write(self, rows, *, job):
+    def write(self, rows, *, job, prepared=None):
         writers.add(threading.current_thread().name)
-        original(self, rows, job=job)
+        original(self, rows, job=job, prepared=prepared)
 
     monkeypatch.setattr(CompanyImporter, "write", write)
     CompanyFactory(owner=manager, display_name="Bharat Forge Ltd", city="Pune")
@@ -341,8 +341,8 @@ def test_an_error_while_writing_keeps_the_chunks_before_and_fails_the_job(
     monkeypatch.setattr("khata.core.importing.PARALLEL_ROWS", 4)
     original = CompanyImporter.write
 
-    def write(self, rows, *, job):
-        original(self, rows, job=job)
+    def write(self, rows, *, job, prepared=None):
+        original(self, rows, job=job, prepared=prepared)
         if any(row.cleaned["display_name"] == "Third" for row in rows):
             raise RuntimeError("the disk is full")
 
