@@ -285,6 +285,9 @@ def bench_import(db: str, args) -> dict:
                         "--seed", str(args.seed))
             if db == "postgres":
                 bench.analyze_database(db, database_url)
+            if args.keep:  # so that a later run can import into it again (--home)
+                (home / bench.DEMO_FACTS).write_text(json.dumps({"companies": companies,
+                                                                 "seed": args.seed}))
         facts = bench.system_facts(env)
         load_before = [round(value, 2) for value in os.getloadavg()]
         log(f"importing {args.rows:,} rows as {bench.DEMO_ACCOUNTS['manager'][0]}")

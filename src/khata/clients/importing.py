@@ -10,6 +10,7 @@ new companies are written as plain rows with their ids reserved first (`core.bul
 100,000-row file does not spend its time building model objects.
 """
 
+import operator
 import re
 
 from django.db import connection
@@ -25,7 +26,6 @@ from khata.clients.services import (
     COMPANY_FIELDS,
     CONTACT_FIELDS,
     company_update,
-    company_validate,
     company_validator,
     contact_update,
     contact_validate,
@@ -55,6 +55,8 @@ REPEATING_FIELDS = ("industry", "employees", "country", "region", "city", "lifec
 # company services check, by its column attribute (`owner_id`), after the reserved id.
 CREATE_FIELDS = [Company._meta.get_field(name) for name in COMPANY_FIELDS]
 CREATE_COLUMNS = ("id", *(field.attname for field in CREATE_FIELDS))
+_CREATE_VALUES = operator.itemgetter(*COMPANY_FIELDS)  # a row's values in that order
+_RELATED = frozenset(field.name for field in CREATE_FIELDS if field.is_relation)
 
 
 def _owner(job):
@@ -82,8 +84,7 @@ class _CompanyMatching:
         # duplicate of that row of the file, either way.
         self.created: set[int] = set()
         self.spare_ids: list[int] = []
-        self.create_defaults = [(field.name, field.get_default(), field.is_relation)
-                                for field in CREATE_FIELDS]
+        self.create_defaults = {field.name: field.get_default() for field in CREATE_FIELDS}
         # A substitute importing into the portfolio they cover does it on the owner's behalf.
         self.on_behalf_of = acting_for(job.created_by, Company(owner=_owner(job)))
 
@@ -102,7 +103,7 @@ class _CompanyMatching:
             if value is None:
                 self.checked[memo_key] = ({}, {}, note)
             else:
-                cleaned, errors = company_validate(by=self.job.created_by, data={name: value})
+                cleaned, errors = self.validate({name: value})
                 self.checked[memo_key] = (cleaned, errors, note)
         return self.checked[memo_key]
 
@@ -117,8 +118,7 @@ class _CompanyMatching:
 
     def owner_checked(self) -> tuple[dict, dict]:
         if self.owner_check is None:
-            self.owner_check = company_validate(by=self.job.created_by,
-                                                data={"owner": _owner(self.job)})
+            self.owner_check = self.validate({"owner": _owner(self.job)})
         return self.owner_check
 
     def new_ids(self, count: int) -> list[int]:
@@ -361,12 +361,21 @@ class CompanyImporter(Importer):
         matching = job._company_matching
         for row, pk in zip(creates, matching.new_ids(len(creates)), strict=True):
             row.record_id = pk
-        companies = prepare_insert(Company, list(CREATE_COLUMNS), [
-            (row.record_id, *(getattr(row.cleaned[name], "pk", None)
-                              if related and name in row.cleaned
-                              else row.cleaned.get(name, default)
-                              for name, default, related in matching.create_defaults))
-            for row in creates])
+        # Each row's values by name: the defaults, its cleaned values over them, the related
+        # objects (industry, owner) by their ids; then the columns' values in one C call.
+        defaults, values_of = matching.create_defaults, _CREATE_VALUES
+        related = _RELATED
+        records, entries = [], []
+        for row in creates:
+            cleaned = row.cleaned
+            values = {**defaults, **cleaned}
+            for name in related.intersection(cleaned):
+                values[name] = values[name].pk
+            records.append((row.record_id, *values_of(values)))
+            # Its change-log entry: the values it was given.
+            entries.append((row.record_id, values["display_name"],
+                            {name: values[name] for name in COMPANY_FIELDS if name in cleaned}))
+        companies = prepare_insert(Company, list(CREATE_COLUMNS), records)
         links = set()
         for row in creates:
             for name in row.cleaned["needs"]:
@@ -379,9 +388,7 @@ class CompanyImporter(Importer):
         changes = prepare_creations(
             actor=job.created_by, model=Company, message=_import_message(job),
             on_behalf_of=matching.on_behalf_of,
-            entries=((row.record_id, row.cleaned["display_name"],
-                      {name: row.cleaned[name] for name in COMPANY_FIELDS if name in row.cleaned})
-                     for row in creates))
+            entries=entries)
         return [companies, needs, changes]
 
     def write(self, rows: list[Row], *, job, prepared=None) -> None:

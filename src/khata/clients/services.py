@@ -165,15 +165,9 @@ def _clean_company(*, by: User, data: dict, company: Company | None,
     return cleaned, errors
 
 
-def company_validate(*, by: User, data: dict, company: Company | None = None
-                     ) -> tuple[dict, dict]:
-    """Check company fields without writing: (clean values, errors by field). For imports."""
-    return _clean_company(by=by, data=data, company=company)
-
-
 def company_validator(*, by: User) -> Callable[[dict], tuple[dict, dict]]:
-    """`company_validate` for many new companies in a row (an import): the field checkers
-    are made once, not once a row."""
+    """A checker of new companies' fields without writing, `check(data)` → (clean values,
+    errors by field), for many in a row (an import): the field checkers are made once."""
     cleaners = _company_cleaners(by=by)
     return lambda data: _clean_company(by=by, data=data, company=None, cleaners=cleaners)
 

@@ -1,6 +1,7 @@
 """Bulk inserts: COPY on PostgreSQL, executemany on SQLite, the same rows either way."""
 
 import datetime as dt
+from decimal import Decimal
 
 import pytest
 from django.db import connection, transaction
@@ -60,3 +61,18 @@ def test_json_times_and_empty_values_survive_the_bulk_path(manager):
     other = Change.objects.get(object_id="x")
     assert (other.at, other.changes, other.message) == (when, {"a": ["b\\n", "ç\n"]},
                                                         "tab\there")
+
+
+
+def test_json_values_are_written_as_json_dumps_would_write_them(manager):
+    """orjson writes the JSON, with json.dumps's rules: keys become text, and a value the
+    field's encoder cannot write is refused before anything is written."""
+    insert_values(Change, ["actor_id", "action", "object_id", "changes"],
+                  [(manager.pk, "update", "y", {7: ["seven", 7.5, True, None], "ç": "\t"})])
+
+    assert Change.objects.get(object_id="y").changes == {"7": ["seven", 7.5, True, None],
+                                                         "ç": "\t"}
+    with pytest.raises(TypeError):
+        insert_values(Change, ["actor_id", "action", "object_id", "changes"],
+                      [(manager.pk, "update", "z", {"price": Decimal("12.50")})])
+    assert not Change.objects.filter(object_id="z").exists()
