@@ -107,20 +107,22 @@ class Company(SoftDeleteModel):
     domain = models.CharField(_("web domain"), max_length=253, blank=True, editable=False)
     lifecycle = models.CharField(_("lifecycle"), max_length=20, choices=Lifecycle.choices,
                                  default=Lifecycle.PROSPECT)
+    # Its lookups go by the indexes that start with the owner (Meta), not one of its own.
     owner = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT,
-                              related_name="companies", verbose_name=_("owner"))
+                              related_name="companies", verbose_name=_("owner"), db_index=False)
     source = models.CharField(_("source"), max_length=100, blank=True,
                               help_text=_("How we found them: referral, exhibition, web form…"))
     needs = models.ManyToManyField(Need, blank=True, related_name="companies",
                                    verbose_name=_("needs"))
     notes = models.TextField(_("notes"), blank=True)
     last_verified_at = models.DateTimeField(_("last verified"), null=True, blank=True)
+    # These two are empty on most companies: partial indexes in Meta hold only the others.
     last_verified_by = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, blank=True,
                                          on_delete=models.SET_NULL, related_name="+",
-                                         verbose_name=_("verified by"))
+                                         verbose_name=_("verified by"), db_index=False)
     merged_into = models.ForeignKey("self", null=True, blank=True, on_delete=models.SET_NULL,
                                     related_name="+", editable=False,
-                                    verbose_name=_("merged into"))
+                                    verbose_name=_("merged into"), db_index=False)
 
     access_owner_path = "owner"
     access_portfolio = True  # a substitute holds it; colleagues may read it
@@ -154,6 +156,10 @@ class Company(SoftDeleteModel):
             # (a 210,000-member count in 0.22 s at 1,000,000 companies).
             models.Index(fields=["region", "industry"], name="company_region_industry_idx"),
             models.Index(fields=["lifecycle", "size_tier"], name="company_lifecycle_size_idx"),
+            models.Index(fields=["last_verified_by"], name="company_verified_by_idx",
+                         condition=models.Q(last_verified_by__isnull=False)),
+            models.Index(fields=["merged_into"], name="company_merged_into_idx",
+                         condition=models.Q(merged_into__isnull=False)),
         ]
 
     def __str__(self) -> str:

@@ -189,7 +189,9 @@ def choice_cleaner(choices, required: bool = False):
 
 def name_key(name: str) -> str:
     """"M/s. Tata Steel Pvt. Ltd." and "TATA STEEL PRIVATE LIMITED" give "tata steel"."""
-    text = unicodedata.normalize("NFKC", name or "").casefold()
-    text = re.sub(r"^m/s\.?\s*", "", text)
-    words = [word for word in re.split(r"[^\w]+", text) if word and word not in LEGAL_WORDS]
-    return " ".join(words)
+    text = _MESSRS.sub("", unicodedata.normalize("NFKC", name or "").casefold())
+    return " ".join(word for word in _NOT_WORD.split(text) if word and word not in LEGAL_WORDS)
+
+
+_MESSRS = re.compile(r"^m/s\.?\s*")
+_NOT_WORD = re.compile(r"[^\w]+")

@@ -28,17 +28,20 @@ class Change(models.Model):
     """
 
     at = models.DateTimeField(_("when"), auto_now_add=True, db_index=True)
+    # The foreign keys' own indexes are left out (db_index=False): every entry written would
+    # update them, and the indexes in Meta serve their lookups (see there).
     actor = models.ForeignKey(
         settings.AUTH_USER_MODEL, verbose_name=_("who"), null=True, blank=True,
-        on_delete=models.SET_NULL, related_name="changes_made",
+        on_delete=models.SET_NULL, related_name="changes_made", db_index=False,
     )
     on_behalf_of = models.ForeignKey(
         settings.AUTH_USER_MODEL, verbose_name=_("on behalf of"), null=True, blank=True,
-        on_delete=models.SET_NULL, related_name="changes_made_for",
+        on_delete=models.SET_NULL, related_name="changes_made_for", db_index=False,
     )
     action = models.CharField(_("action"), max_length=20, choices=ChangeAction.choices)
     content_type = models.ForeignKey(
         ContentType, null=True, blank=True, on_delete=models.SET_NULL, related_name="+",
+        db_index=False,
     )
     object_id = models.CharField(max_length=64, blank=True, default="")
     object_repr = models.CharField(_("record"), max_length=200, blank=True, default="")
@@ -55,6 +58,9 @@ class Change(models.Model):
         indexes = [
             models.Index(fields=["content_type", "object_id", "-at"], name="change_object_idx"),
             models.Index(fields=["actor", "-at"], name="change_actor_idx"),
+            # Most entries are made for no one else: only the others are in this index.
+            models.Index(fields=["on_behalf_of", "-at"], name="change_on_behalf_idx",
+                         condition=models.Q(on_behalf_of__isnull=False)),
         ]
         verbose_name = _("change")
         verbose_name_plural = _("change log")
