@@ -351,13 +351,14 @@ class CompanyImporter(Importer):
             else:
                 pool.add(row.number, words)
 
-    def prepare_write(self, rows: list[Row], *, job) -> list[PreparedInsert]:
+    def prepare_write(self, rows: list[Row], *, job
+                      ) -> tuple[list[PreparedInsert], list[tuple[int, str]]]:
         # In the checking thread: the new companies' ids (a later row may be a duplicate of
         # one of them), new needs in the vocabulary, and the COPY text of the companies, their
         # needs and their change-log entries, so the writer thread only sends it.
         creates = [row for row in rows if row.action == "create"]
         if not creates:
-            return []
+            return [], []
         matching = job._company_matching
         for row, pk in zip(creates, matching.new_ids(len(creates)), strict=True):
             row.record_id = pk
@@ -376,20 +377,24 @@ class CompanyImporter(Importer):
             entries.append((row.record_id, values["display_name"],
                             {name: values[name] for name in COMPANY_FIELDS if name in cleaned}))
         companies = prepare_insert(Company, list(CREATE_COLUMNS), records)
-        links = set()
+        # Needs the run has met link now; a need new to the run is found or added to the
+        # vocabulary by `write`, inside the chunk's transaction (a chunk that fails leaves
+        # no need behind), and linked there.
+        links, unknown = set(), []
         for row in creates:
             for name in row.cleaned["needs"]:
-                key = name.casefold()
-                if key not in matching.needs:
-                    matching.needs[key] = need_create(by=job.created_by, name=name).pk
-                links.add((row.record_id, matching.needs[key]))
+                need_id = matching.needs.get(name.casefold())
+                if need_id is None:
+                    unknown.append((row.record_id, name))
+                else:
+                    links.add((row.record_id, need_id))
         # The companies are new, so the only repeats are within a row ("ERP; erp"): a set.
         needs = prepare_insert(Company.needs.through, ["company_id", "need_id"], sorted(links))
         changes = prepare_creations(
             actor=job.created_by, model=Company, message=_import_message(job),
             on_behalf_of=matching.on_behalf_of,
             entries=entries)
-        return [companies, needs, changes]
+        return [companies, needs, changes], unknown
 
     def write(self, rows: list[Row], *, job, prepared=None) -> None:
         for row in rows:
@@ -399,8 +404,18 @@ class CompanyImporter(Importer):
                                data={**row.update_values,
                                      **({"needs": row.cleaned["needs"]}
                                         if row.cleaned["needs"] else {})})
-        for insert in prepared or []:
+        inserts, unknown = prepared or ([], [])
+        for insert in inserts:
             insert.run()
+        if unknown:
+            known, links = job._company_matching.needs, set()
+            for company_id, name in unknown:
+                key = name.casefold()
+                if key not in known:  # a later chunk links it directly
+                    known[key] = need_create(by=job.created_by, name=name).pk
+                links.add((company_id, known[key]))
+            prepare_insert(Company.needs.through, ["company_id", "need_id"],
+                           sorted(links)).run()
 
 
 def _import_message(job) -> str:

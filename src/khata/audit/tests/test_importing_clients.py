@@ -5,7 +5,7 @@ from django.core.exceptions import ValidationError
 from openpyxl import Workbook
 
 from khata.audit.services import import_configure, import_run, import_start
-from khata.clients.models import Company, Contact
+from khata.clients.models import Company, Contact, Need
 from khata.clients.tests.factories import CompanyFactory
 from khata.core.models import Change, ImportJob
 
@@ -347,7 +347,8 @@ def test_an_error_while_writing_keeps_the_chunks_before_and_fails_the_job(
             raise RuntimeError("the disk is full")
 
     monkeypatch.setattr(CompanyImporter, "write", write)
-    data = b"name\nFirst\nSecond\nThird\nFourth\nFifth\nSixth\n"
+    data = (b"name,tags\nFirst,ERP\nSecond,\nThird,Cold chain; erp\nFourth,Payroll\nFifth,\n"
+            b"Sixth,\n")
 
     with pytest.raises(RuntimeError):
         run(manager, "companies", data)
@@ -355,6 +356,10 @@ def test_an_error_while_writing_keeps_the_chunks_before_and_fails_the_job(
     assert sorted(Company.objects.values_list("display_name", flat=True)) == ["First", "Second"]
     job = ImportJob.objects.get()
     assert job.status == "failed" and job.processed_rows == 2 and job.created == 2
+    # A need first met in the failed chunk, or in one checked after it, is not left behind.
+    assert list(Need.objects.values_list("name", flat=True)) == ["ERP"]
+    assert list(Company.objects.get(display_name="First").needs.values_list(
+        "name", flat=True)) == ["ERP"]
 
 
 def test_short_names_find_their_longer_forms_and_back(manager, other_manager):

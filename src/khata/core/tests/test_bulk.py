@@ -76,3 +76,13 @@ def test_json_values_are_written_as_json_dumps_would_write_them(manager):
         insert_values(Change, ["actor_id", "action", "object_id", "changes"],
                       [(manager.pk, "update", "z", {"price": Decimal("12.50")})])
     assert not Change.objects.filter(object_id="z").exists()
+
+
+def test_rows_go_in_unformatted_when_psycopg_has_no_formatter_to_lend(manager, monkeypatch):
+    monkeypatch.setattr("khata.core.bulk.TextFormatter", None)
+
+    insert_values(Change, ["actor_id", "action", "object_id", "changes", "message"],
+                  [(manager.pk, "update", "w", {"a": [None, "x\ty"]}, "line\nbreak")])
+
+    assert Change.objects.filter(object_id="w").values_list("changes", "message").get() == (
+        {"a": [None, "x\ty"]}, "line\nbreak")
