@@ -32,7 +32,7 @@ from khata.clients.services import (
     need_create,
 )
 from khata.clients.validation import name_key
-from khata.core.bulk import PreparedInsert, prepare_insert, reserve_ids
+from khata.core.bulk import PreparedInsert, insert_values, prepare_insert, reserve_ids
 from khata.core.changelog import prepare_creations, record_creations
 from khata.core.importing import Importer, Row, register
 from khata.core.tables import Table, TableError
@@ -276,8 +276,7 @@ class CompanyImporter(Importer):
         cleaned.update(row_cleaned)
         cleaned.update(owner)
         row.cleaned = cleaned
-        row.errors = {**errors, **row_errors, **owner_errors} if row_errors or errors or \
-            owner_errors else {}
+        row.errors = {**errors, **row_errors, **owner_errors}
         if not values.get("display_name", "").strip():
             row.errors["display_name"] = [_("The name is empty.")]
         needs = values.get("needs")
@@ -354,8 +353,8 @@ class CompanyImporter(Importer):
     def prepare_write(self, rows: list[Row], *, job
                       ) -> tuple[list[PreparedInsert], list[tuple[int, str]]]:
         # In the checking thread: the new companies' ids (a later row may be a duplicate of
-        # one of them), new needs in the vocabulary, and the COPY text of the companies, their
-        # needs and their change-log entries, so the writer thread only sends it.
+        # one of them) and the COPY text of the companies, their links to needs already known
+        # and their change-log entries, so the writer thread only sends it.
         creates = [row for row in rows if row.action == "create"]
         if not creates:
             return [], []
@@ -364,15 +363,13 @@ class CompanyImporter(Importer):
             row.record_id = pk
         # Each row's values by name: the defaults, its cleaned values over them, the related
         # objects (industry, owner) by their ids; then the columns' values in one C call.
-        defaults, values_of = matching.create_defaults, _CREATE_VALUES
-        related = _RELATED
         records, entries = [], []
         for row in creates:
             cleaned = row.cleaned
-            values = {**defaults, **cleaned}
-            for name in related.intersection(cleaned):
+            values = {**matching.create_defaults, **cleaned}
+            for name in _RELATED.intersection(cleaned):
                 values[name] = values[name].pk
-            records.append((row.record_id, *values_of(values)))
+            records.append((row.record_id, *_CREATE_VALUES(values)))
             # Its change-log entry: the values it was given.
             entries.append((row.record_id, values["display_name"],
                             {name: values[name] for name in COMPANY_FIELDS if name in cleaned}))
@@ -414,8 +411,7 @@ class CompanyImporter(Importer):
                 if key not in known:  # a later chunk links it directly
                     known[key] = need_create(by=job.created_by, name=name).pk
                 links.add((company_id, known[key]))
-            prepare_insert(Company.needs.through, ["company_id", "need_id"],
-                           sorted(links)).run()
+            insert_values(Company.needs.through, ["company_id", "need_id"], sorted(links))
 
 
 def _import_message(job) -> str:
