@@ -20,7 +20,7 @@ from django.utils.translation import gettext as _
 from rapidfuzz import fuzz, process
 
 from khata.clients.choices import Lifecycle
-from khata.clients.models import Company, Consent, Contact, Industry
+from khata.clients.models import Company, Consent, Contact, Industry, Need
 from khata.clients.search import BLOCK_LETTERS, companies_with_values, name_block_matches
 from khata.clients.services import (
     COMPANY_FIELDS,
@@ -46,6 +46,7 @@ LIFECYCLE_WORDS = {
 }
 FUZZY_THRESHOLD = 90
 NEEDS_SEPARATORS = re.compile(r"[;,|]")
+NEED_LENGTH = Need._meta.get_field("name").max_length
 
 
 # Fields with few distinct values in a file (a city, a lifecycle word): each distinct value is
@@ -280,8 +281,13 @@ class CompanyImporter(Importer):
         if not values.get("display_name", "").strip():
             row.errors["display_name"] = [_("The name is empty.")]
         needs = values.get("needs")
-        cleaned["needs"] = [part.strip() for part in NEEDS_SEPARATORS.split(needs)
+        cleaned["needs"] = [" ".join(part.split()) for part in NEEDS_SEPARATORS.split(needs)
                             if part.strip()] if needs else []
+        too_long = [name for name in cleaned["needs"] if len(name) > NEED_LENGTH]
+        if too_long:
+            row.errors["needs"] = [_("“%(need)s” is longer than %(max)d characters.")
+                                   % {"need": name[:30] + "…", "max": NEED_LENGTH}
+                                   for name in too_long]
         row.match_key = name_key(cleaned.get("display_name", ""))
         row.update_values = {name: value for name, value in values.items()
                              if name not in {"needs", "industry", "lifecycle"}}

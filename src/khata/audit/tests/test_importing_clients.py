@@ -401,3 +401,18 @@ def test_an_unknown_industry_is_kept_in_the_notes_and_a_known_one_found_by_name(
     assert first.industry == known and first.notes == ""
     assert second.industry is None
     assert second.notes == "met at a fair\nIndustry in the file: Space mining"
+
+
+def test_a_need_too_long_rejects_its_row_only(manager):
+    long_need = "x" * 81
+    data = (f"name,tags\nLong Tag Ltd,ERP; {long_need}\n"
+            f"Short Tag Ltd,ERP;  Cold   chain \n").encode()
+
+    job = run(manager, "companies", data)
+
+    assert (job.created, job.rejected) == (1, 1)
+    assert "needs: “xxxxxxxxxxxxxxxxxxxxxxxxxxxxxx…” is longer than 80 characters." in (
+        job.rejected_file.read().decode("utf-8-sig"))
+    short = Company.objects.get(display_name="Short Tag Ltd")
+    assert sorted(short.needs.values_list("name", flat=True)) == ["Cold chain", "ERP"]
+    assert not Need.objects.filter(name=long_need).exists()
