@@ -278,7 +278,12 @@ with connection.cursor() as cursor:
         cursor.execute("show server_version")
         database = "PostgreSQL " + cursor.fetchone()[0].split()[0]
         cursor.execute("show autovacuum")
-        database += " (autovacuum " + cursor.fetchone()[0] + ")"
+        database += " (autovacuum " + cursor.fetchone()[0]
+        # The settings that decide how fast big writes go (docs/deployment.md sizes them).
+        for setting in ("shared_buffers", "max_wal_size"):
+            cursor.execute("show " + setting)
+            database += f", {setting} " + cursor.fetchone()[0]
+        database += ")"
         cursor.execute("select count(*) from pg_stat_user_tables where relname = 'team_user' and "
                        "coalesce(last_analyze, last_autoanalyze) is not null")
         statistics = cursor.fetchone()[0] > 0

@@ -53,8 +53,8 @@ POSTGRES_INDEXES = [
     "DROP INDEX IF EXISTS company_name_prefix",
     "CREATE INDEX IF NOT EXISTS company_name_block ON clients_company "
     "((UPPER(city::text)), (SUBSTR(UPPER(display_name::text), 1, 4)))",
-    "CREATE INDEX IF NOT EXISTS company_domain_upper ON clients_company "
-    "((UPPER(domain::text)) text_pattern_ops)",
+    # The domain prefix search uses the model's pattern index (company_domain_idx).
+    "DROP INDEX IF EXISTS company_domain_upper",
     "CREATE INDEX IF NOT EXISTS contact_email_upper ON clients_contact ((UPPER(email::text)))",
     # The contacts list's search box (name or job title fragment): without them it read all
     # 3,000,000 contacts for the head (1.2 s); with them 2-140 ms.
@@ -209,7 +209,7 @@ def domain_ids(prefix: str, *, exact: bool = False) -> Piece:
         condition = Q(domain__gte=prefix, domain__lt=prefix + "\U0010ffff",
                       domain__startswith=prefix)
     else:
-        condition = Q(domain__istartswith=prefix)
+        condition = Q(domain__startswith=prefix)  # company_domain_idx (varchar_pattern_ops)
     return _piece(Company.all_objects.filter(condition).values("id"), condition)
 
 

@@ -15,6 +15,7 @@ threaded mode is for callers outside a transaction (the worker, the CLI), never 
 """
 
 import queue
+import sys
 import threading
 from collections.abc import Callable
 
@@ -22,6 +23,14 @@ from django.db import connection, connections, transaction
 from django.utils import translation
 
 _DONE = object()
+# The writer waits on the database a dozen times a chunk; each time it must take the
+# interpreter lock back from the checking thread, which by default keeps it for up to 5 ms.
+# A shorter interval while any writer runs: 5,500-6,200 → 6,400-7,600 rows/s on the import
+# benchmark (docs/benchmarks.md, session 7).
+WRITER_SWITCH_INTERVAL = 0.0005  # seconds; Python's default is 0.005
+_switching = threading.Lock()
+_writers_running = 0
+_default_switch_interval = sys.getswitchinterval()
 
 
 class WriterStopped(RuntimeError):
@@ -45,6 +54,7 @@ class ChunkWriter:
         self._error: BaseException | None = None
         self._closing = False
         if threaded:
+            _writer_started()
             self._language = translation.get_language()  # messages written in the caller's
             self._queue: queue.Queue = queue.Queue(maxsize=backlog)
             self._thread = threading.Thread(target=self._run, name="khata-chunk-writer",
@@ -94,6 +104,8 @@ class ChunkWriter:
             self._finish()
 
     def _finish(self) -> None:
+        if self._closing:
+            return
         self._closing = True
         while self._thread.is_alive():
             try:
@@ -102,6 +114,7 @@ class ChunkWriter:
             except queue.Full:
                 continue
         self._thread.join()
+        _writer_ended()
 
     def _raise_if_failed(self) -> None:
         if self._error is not None:
@@ -125,6 +138,24 @@ class ChunkWriter:
                 pass  # drain, so a caller waiting to put is not stuck
         finally:
             connections.close_all()  # this thread's connections only
+
+
+def _writer_started() -> None:
+    global _writers_running, _default_switch_interval
+    with _switching:
+        if _writers_running == 0:
+            _default_switch_interval = sys.getswitchinterval()
+            sys.setswitchinterval(WRITER_SWITCH_INTERVAL)
+        _writers_running += 1
+
+
+def _writer_ended() -> None:
+    """The interpreter's own switch interval again once the last writer thread is done."""
+    global _writers_running
+    with _switching:
+        _writers_running -= 1
+        if _writers_running == 0:
+            sys.setswitchinterval(_default_switch_interval)
 
 
 def _relax_commits(scope: str) -> None:

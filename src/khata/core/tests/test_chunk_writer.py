@@ -1,11 +1,13 @@
 """Chunks written in order, one transaction each, inline or on the writer thread."""
 
+import contextlib
+import sys
 import threading
 
 import pytest
 from django.db import connection, transaction
 
-from khata.core.chunk_writer import ChunkWriter
+from khata.core.chunk_writer import WRITER_SWITCH_INTERVAL, ChunkWriter
 from khata.core.models import Change
 
 
@@ -82,3 +84,23 @@ def test_when_the_caller_fails_the_chunks_it_handed_over_are_still_written(
 
     assert sorted(Change.objects.values_list("object_id", flat=True)) == ["a", "b", "c"]
     assert committed == [["a"], ["b", "c"]]
+
+
+@pytest.mark.parametrize("fails", [False, True])
+def test_the_writer_thread_gets_the_lock_back_sooner_only_while_it_runs(transactional_db, fails):
+    if not ChunkWriter.may_thread():
+        pytest.skip("the writer thread is PostgreSQL's")
+    default = sys.getswitchinterval()
+    seen = []
+
+    def write(chunk):
+        seen.append(sys.getswitchinterval())
+        _writer_names(chunk)
+
+    with (pytest.raises(ValueError) if fails else contextlib.nullcontext(),
+          ChunkWriter(write, threaded=True) as writer):
+        writer.put(["a"])
+        writer.put(["boom"] if fails else ["b"])
+
+    assert seen[0] == WRITER_SWITCH_INTERVAL < default
+    assert sys.getswitchinterval() == default
