@@ -17,7 +17,6 @@ this machine that the benchmarks own; never part of the test suite.
 from __future__ import annotations
 
 import argparse
-import os
 import subprocess
 import sys
 from pathlib import Path
@@ -34,7 +33,7 @@ DEFAULT_ADMIN_URL = bench.DEFAULT_PG_URL.rsplit("/", 1)[0] + "/postgres"
 
 def sized_settings() -> dict[str, str]:
     """docs/deployment.md's sizes for this machine's RAM."""
-    ram_mib = os.sysconf("SC_PAGE_SIZE") * os.sysconf("SC_PHYS_PAGES") // 2**20
+    ram_mib = int(bench.machine_facts()["ram_gib"] * 1024)  # /proc/meminfo
     return {
         "shared_buffers": f"{ram_mib // 4}MB",
         "effective_cache_size": f"{ram_mib * 3 // 4}MB",
@@ -56,7 +55,6 @@ def psql(url: str, *statements: str) -> str:
 def restart() -> None:
     version = psql(DEFAULT_ADMIN_URL, "show server_version_num").strip()[:2]
     subprocess.run(["pg_ctlcluster", version, "main", "restart"], check=True, timeout=300)
-
 
 
 def main(argv: list[str] | None = None) -> None:

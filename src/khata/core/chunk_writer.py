@@ -30,7 +30,7 @@ _DONE = object()
 WRITER_SWITCH_INTERVAL = 0.0005  # seconds; Python's default is 0.005
 _switching = threading.Lock()
 _writers_running = 0
-_default_switch_interval = sys.getswitchinterval()
+_default_switch_interval = sys.getswitchinterval()  # read again as the first writer starts
 
 
 class WriterStopped(RuntimeError):
@@ -54,12 +54,12 @@ class ChunkWriter:
         self._error: BaseException | None = None
         self._closing = False
         if threaded:
-            _writer_started()
             self._language = translation.get_language()  # messages written in the caller's
             self._queue: queue.Queue = queue.Queue(maxsize=backlog)
             self._thread = threading.Thread(target=self._run, name="khata-chunk-writer",
                                             daemon=True)
             self._thread.start()
+            _writer_started()  # after the start: a thread that never started ends nothing
 
     @staticmethod
     def may_thread() -> bool:

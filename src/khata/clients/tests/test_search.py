@@ -122,6 +122,7 @@ def test_email_phone_tax_registration_and_domain_each_find_their_company(manager
     assert names(manager, "hrb 12345 B") == ["Register Co"]
     assert names(manager, "webco-india.example") == ["Web Co"]
     assert names(manager, "www.webco-ind") == ["Web Co"]
+    assert names(manager, "WWW.WebCo-Ind") == ["Web Co"]  # domains are kept in lower case
     assert names(manager, "webco.example") == []
 
 
