@@ -83,3 +83,18 @@ def test_timeline_shows_labels_and_readable_values(head, manager):
     assert "Role" in html and "Account manager" in html and "Head of the company" in html
     assert "Active" in html and "<del>yes</del> → no" in html
     assert "is_active" not in html
+
+
+def test_deleting_a_user_keeps_their_entries_without_a_name(manager, substitute):
+    # The log's references are not database constraints (core 0007): Django's on_delete
+    # still clears them, so no entry points at a user who is gone.
+    before = snapshot(manager, ["name"])
+    manager.name = "Changed"
+    manager.save()
+    change = record_change(actor=substitute, obj=manager, before=before)
+
+    substitute.delete()
+
+    change.refresh_from_db()
+    assert change.actor_id is None
+    assert change.changes == {"name": ["Asha Rao", "Changed"]}
