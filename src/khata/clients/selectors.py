@@ -28,6 +28,8 @@ from khata.clients.search import (
     name_ids,
     phone_company_ids,
     registration_ids,
+    rows_matching_any,
+    sqlite_name_matches,
     tax_number_ids,
 )
 from khata.clients.validation import name_key
@@ -134,8 +136,10 @@ def _with_sort_name(queryset: QuerySet[Company], q: str) -> QuerySet[Company]:
     return queryset.annotate(sort_name=F("display_name"))
 
 
-def _search(queryset: QuerySet[Company], q: str) -> QuerySet[Company]:
-    """One box finds a company by name, e-mail, phone, tax number or web domain."""
+def _search(queryset: QuerySet[Company], q: str, *, by_rows: bool = False
+            ) -> QuerySet[Company]:
+    """One box finds a company by name, e-mail, phone, tax number or web domain; `by_rows`
+    asks it of each row (`search.rows_matching_any`), for a walk along the name index."""
     q = " ".join(q.split())
     if not q:
         return queryset
@@ -157,7 +161,7 @@ def _search(queryset: QuerySet[Company], q: str) -> QuerySet[Company]:
         digits = re.sub(r"\D", "", q)
         # Numbers are stored in E.164, so the trailing digits of a local number match too.
         pieces += phone_company_ids(digits[-10:] if len(digits) >= 10 else digits)
-    return queryset.filter(ids_matching_any(pieces))
+    return queryset.filter(rows_matching_any(pieces) if by_rows else ids_matching_any(pieces))
 
 
 def companies_visible(*, user, filters: CompanyFilters | None = None) -> QuerySet[Company]:
@@ -166,45 +170,68 @@ def companies_visible(*, user, filters: CompanyFilters | None = None) -> QuerySe
     return _with_sort_name(_companies_filtered(user=user, filters=filters), filters.q)
 
 
-# A name search the planner expects to match this many companies or more looks for its page
-# in the next PROBE_ROWS names of the name index first (see `companies_page`).
+# A name search expected to match this many companies or more looks for its page in the next
+# PROBE_ROWS names of the name index first (see `companies_page`).
 DENSE_MATCHES = 20_000
 PROBE_ROWS = 20_000
 
 
 def companies_page(*, user, filters: CompanyFilters | None = None, cursor: str | None = None,
                    size: int = 50) -> Page:
-    """One page of `companies_visible` in the filters' order, after `cursor`.
-
-    A search matching a large share of the table ('ltd', 'pvt': a quarter of a million names
-    at 1,000,000 companies) made PostgreSQL collect and sort every match (about 500 ms). When
-    the planner expects that many and the list is sorted by name, the page is first looked
-    for in a window of the next PROBE_ROWS names of the name index: matches that dense fill
-    a page there in a few milliseconds, and what the window holds is exactly the first
-    matches in order. A window that comes up short (matches clustered further on) falls back
-    to the usual query, so the answer is always the same."""
+    """One page of `companies_visible` in the filters' order, after `cursor`."""
     filters = filters or CompanyFilters()
     keys = COMPANY_SORTS[filters.sort]
     if filters.q.strip() and filters.sort in {"name", "-name"}:
-        filtered = _companies_filtered(user=user, filters=filters)
-        expected = estimated_rows(filtered)
-        if expected is not None and expected >= DENSE_MATCHES:
-            walk = filtered.annotate(sort_name=F("display_name"))
-            # Deleted companies too: the window is only a stretch of names, and without the
-            # deleted_at test the index alone answers.
-            everyone = Company.all_objects.annotate(sort_name=F("display_name"))
-            bound = keyset_bound(everyone, keys=keys, cursor=cursor, offset=PROBE_ROWS)
-            window = walk if bound is None else walk.filter(keyset_until(keys, bound))
-            with walking_index_order():
-                page = keyset_page(window, keys=keys, cursor=cursor, size=size)
-            if bound is None or page.next_cursor is not None:
-                return page
+        page = _dense_search_page(user=user, filters=filters, keys=keys, cursor=cursor,
+                                  size=size)
+        if page is not None:
+            return page
     return keyset_page(companies_visible(user=user, filters=filters), keys=keys, cursor=cursor,
                        size=size)
 
 
-def _companies_filtered(*, user, filters: CompanyFilters) -> QuerySet[Company]:
-    queryset = _search(_with_freshness(visible_to(user, Company.objects.all())), filters.q)
+def _dense_search_page(*, user, filters: CompanyFilters, keys: list[str], cursor: str | None,
+                       size: int) -> Page | None:
+    """The page of a search matching a large share of the table, or None to ask as usual.
+
+    A fragment such as 'ltd' or 'pvt' (a quarter of a million names at 1,000,000 companies)
+    made PostgreSQL collect and sort every match (about 500 ms), and SQLite look up every
+    match the FTS table gave (200 ms). When that many are expected (PostgreSQL's planner;
+    SQLite's FTS table, counted up to DENSE_MATCHES) the page is first looked for in a window
+    of the next PROBE_ROWS names of the name index: matches that dense fill a page there in a
+    few milliseconds, and what the window holds is exactly the first matches in order. A
+    window that comes up short (matches clustered further on, as Z→A, where 100,000
+    Devanagari names come first) gives None, and the usual query answers: the same page."""
+    if connection.vendor == "postgresql":
+        walk = _companies_filtered(user=user, filters=filters)
+        expected = estimated_rows(walk)
+        if expected is None or expected < DENSE_MATCHES:
+            return None
+        # Deleted companies too: the window is only a stretch of names, and without the
+        # deleted_at test the index alone answers.
+        names = Company.all_objects.all()
+    else:
+        q = " ".join(filters.q.split())
+        # The walk asks `LIKE`, which agrees with the FTS table for ASCII fragments only.
+        if not q.isascii() or (sqlite_name_matches(q, up_to=DENSE_MATCHES) or 0) < DENSE_MATCHES:
+            return None
+        walk = _companies_filtered(user=user, filters=filters, by_rows=True)
+        # The user's own names: a manager's window is their whole portfolio, read through
+        # the owner's name index.
+        names = visible_to(user, Company.all_objects.all())
+    walk = walk.annotate(sort_name=F("display_name"))
+    bound = keyset_bound(names.annotate(sort_name=F("display_name")), keys=keys,
+                         cursor=cursor, offset=PROBE_ROWS)
+    window = walk if bound is None else walk.filter(keyset_until(keys, bound))
+    with walking_index_order():
+        page = keyset_page(window, keys=keys, cursor=cursor, size=size)
+    return page if bound is None or page.next_cursor is not None else None
+
+
+def _companies_filtered(*, user, filters: CompanyFilters, by_rows: bool = False
+                        ) -> QuerySet[Company]:
+    queryset = _search(_with_freshness(visible_to(user, Company.objects.all())), filters.q,
+                       by_rows=by_rows)
     if filters.industry:
         code = filters.industry.strip().upper()
         queryset = queryset.filter(Q(industry__code=code) | Q(industry__section__code=code))

@@ -231,6 +231,50 @@ def test_a_dense_search_pages_exactly_as_the_plain_query(manager, other_manager,
     assert "Alpha Hidden Ltd" not in sum(dense, [])
 
 
+@pytest.mark.parametrize("sort", ["name", "-name"])
+def test_a_dense_search_finds_what_the_other_questions_find_too(manager, monkeypatch, sort):
+    from khata.clients import selectors
+
+    # "acme.in" is a name fragment and a web domain: the walk asks both of each row.
+    for name in ["Acme.in Traders", "Acme.in Exports", "Bharat Acme.in", "Unrelated Co"]:
+        company_create(by=manager, data={"display_name": name})
+    company_create(by=manager, data={"display_name": "Zenith Tools",
+                                     "website": "https://www.acme.in/about"})
+    monkeypatch.setattr(selectors, "estimated_rows", lambda queryset: 10**6)
+    monkeypatch.setattr(selectors, "DENSE_MATCHES", 1)
+    monkeypatch.setattr(selectors, "PROBE_ROWS", 2)
+    filters = CompanyFilters(q="acme.in", sort=sort)
+
+    dense = _all_pages(manager, filters, selectors.companies_page)
+
+    assert dense == _all_pages(manager, filters, _plain_page)
+    assert sorted(sum(dense, [])) == ["Acme.in Exports", "Acme.in Traders", "Bharat Acme.in",
+                                      "Zenith Tools"]
+
+
+@pytest.mark.skipif("connection.vendor != 'sqlite'")
+def test_on_sqlite_only_an_ascii_fragment_walks_the_name_index(manager, monkeypatch):
+    from khata.clients import selectors
+
+    # LIKE folds only ASCII letters; the FTS table folds "Ü" too, so the walk would miss it.
+    for name in ["MÜLLER GmbH", "Müller AG", "Mueller Ltd"]:
+        company_create(by=manager, data={"display_name": name})
+    monkeypatch.setattr(selectors, "DENSE_MATCHES", 1)
+    walks = []
+    real_bound = selectors.keyset_bound
+    monkeypatch.setattr(selectors, "keyset_bound",
+                        lambda *args, **kwargs: walks.append(1) or real_bound(*args, **kwargs))
+
+    found = selectors.companies_page(user=manager, filters=CompanyFilters(q="müller"))
+    assert sorted(company.display_name for company in found.items) == ["MÜLLER GmbH",
+                                                                      "Müller AG"]
+    assert walks == []
+
+    found = selectors.companies_page(user=manager, filters=CompanyFilters(q="ller"))
+    assert len(found.items) == 3
+    assert walks == [1]
+
+
 def test_a_sparse_search_takes_the_plain_query(manager, monkeypatch):
     from khata.clients import selectors
 
