@@ -307,6 +307,8 @@ class Merge(models.Model):
     survivor_before = models.JSONField(default=dict)  # field → value before the merge
     moved = models.JSONField(default=dict)  # "app.Model.field" → ids moved to the survivor
     needs_added = models.JSONField(default=list)
+    # What other apps' merge hooks settled first (clients.panels), by hook: their undo's input.
+    settled = models.JSONField(default=dict, blank=True)
     undone_at = models.DateTimeField(null=True, blank=True)
 
     access_owner_path = "survivor__owner"

@@ -21,7 +21,7 @@ from khata.clients.choices import (
     TaxScheme,
 )
 from khata.clients.models import Company, Consent, Contact, Industry, Need
-from khata.clients.panels import MERGE_HOOKS
+from khata.clients.panels import MERGE_HOOKS, MERGE_UNDO_HOOKS, merge_hook_name
 from khata.clients.validation import (
     choice_cleaner,
     clean_fields,
@@ -440,8 +440,11 @@ def company_merge(*, by: User, survivor: Company, other: Company,
     moved, log = {}, []
     message = _("moved from %(other)s to %(name)s (merge)") % {
         "other": other.display_name, "name": survivor.display_name}
+    settled = {}
     for hook in MERGE_HOOKS:
-        hook(by=by, survivor=survivor, other=other)
+        record = hook(by=by, survivor=survivor, other=other)
+        if record:
+            settled[merge_hook_name(hook)] = record
     for relation in _related_foreign_keys():
         model, field_name = relation.related_model, relation.field.name
         manager = getattr(model, "all_objects", model._default_manager)
@@ -467,6 +470,7 @@ def company_merge(*, by: User, survivor: Company, other: Company,
     other.save(update_fields=["deleted_at", "merged_into", "updated_at"])
     merge = Merge.objects.create(
         survivor=survivor, merged=other, by=by, moved=moved, needs_added=needs_added,
+        settled=settled,
         # Only the fields the merge changed, as [before, after]: undo puts back those still
         # holding the merged value, and leaves later edits alone.
         survivor_before={name: [before[name], after[name]] for name in before
@@ -482,8 +486,9 @@ def company_merge(*, by: User, survivor: Company, other: Company,
 
 @transaction.atomic
 def company_merge_undo(*, by: User, merge) -> Company:
-    """Split a merge again: the fields it changed come back (unless edited since), and the
-    records it moved go home (those still at the survivor)."""
+    """Split a merge again: the fields it changed come back (unless edited since), the
+    records it moved go home (those still at the survivor), and what other apps settled
+    before the merge is put back by their undo hooks (clients.panels)."""
     from django.apps import apps
 
     from khata.clients.models import Merge
@@ -520,6 +525,9 @@ def company_merge_undo(*, by: User, merge) -> Company:
     other.deleted_at = None
     other.merged_into = None
     other.save(update_fields=["deleted_at", "merged_into", "updated_at"])
+    for name, record in merge.settled.items():
+        if name in MERGE_UNDO_HOOKS:
+            MERGE_UNDO_HOOKS[name](by=by, survivor=survivor, other=other, settled=record)
     merge.undone_at = timezone.now()
     merge.save(update_fields=["undone_at"])
     record_change(actor=by, obj=survivor, before=before,

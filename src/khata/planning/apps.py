@@ -14,8 +14,8 @@ class PlanningConfig(AppConfig):
             register_contact_panel,
             register_merge_hook,
         )
-        from khata.planning.services import enrolments_settle_merge
+        from khata.planning.services import enrolments_revive_unmerged, enrolments_settle_merge
 
         register_company_panel(CompanyPanel("planning", "planning:company_panel"))
         register_contact_panel(ContactPanel("planning", "planning:contact_panel"))
-        register_merge_hook(enrolments_settle_merge)
+        register_merge_hook(enrolments_settle_merge, undo=enrolments_revive_unmerged)

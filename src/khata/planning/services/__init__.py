@@ -24,6 +24,7 @@ from khata.planning.services.plans import (
     enrolment_exit,
     enrolment_pause,
     enrolment_resume,
+    enrolments_revive_unmerged,
     enrolments_settle_merge,
     plan_create,
     plan_update,
@@ -46,7 +47,7 @@ __all__ = [
     "activity_delete", "activity_log", "activity_update",
     "calendar_feed_create", "calendar_feed_revoke", "calendar_feed_user",
     "enrolment_create", "enrolment_create_segment", "enrolment_exit", "enrolment_pause",
-    "enrolment_resume", "enrolments_settle_merge", "plan_create", "plan_update",
-    "plans_advance", "step_task_key",
+    "enrolment_resume", "enrolments_revive_unmerged", "enrolments_settle_merge",
+    "plan_create", "plan_update", "plans_advance", "step_task_key",
     "task_complete", "task_create", "task_reopen", "task_skip", "task_snooze", "task_update",
 ]

@@ -9,6 +9,7 @@ from datetime import datetime, timedelta
 from django.core.exceptions import ValidationError
 from django.db import IntegrityError, transaction
 from django.utils import timezone
+from django.utils.dateparse import parse_datetime
 from django.utils.translation import gettext as _
 
 from khata.clients.choices import Lifecycle
@@ -315,16 +316,50 @@ def enrolment_exit(*, by: User | None, enrolment: Enrolment, reason: str = ExitR
     return enrolment
 
 
-def enrolments_settle_merge(*, by: User, survivor: Company, other: Company) -> int:
+def enrolments_settle_merge(*, by: User, survivor: Company, other: Company) -> list[dict]:
     """Before a company merge moves `other`'s enrolments to `survivor`: a plan both run (or
     hold paused) keeps the survivor's enrolment, and `other`'s is exited (a company runs a
-    plan once). Runs inside the merge's transaction; returns how many were exited."""
+    plan once). Runs inside the merge's transaction; returns how each exited one stood, for
+    `enrolments_revive_unmerged` (kept with the merge)."""
     running = [EnrolmentStatus.ACTIVE, EnrolmentStatus.PAUSED]
     plans = Enrolment.objects.filter(company=survivor, status__in=running).values("plan_id")
     clashing = list(Enrolment.objects.filter(company=other, status__in=running,
                                              plan_id__in=plans))
+    stood = [snapshot(enrolment, ["status", "next_step", "next_due_at", "paused_at"])
+             | {"id": enrolment.pk} for enrolment in clashing]
     for enrolment in clashing:
         enrolment_exit(by=by, enrolment=enrolment, reason=ExitReason.MERGED,
                        message=_("merged into %(name)s, already in this plan")
                        % {"name": survivor.display_name})
-    return len(clashing)
+    return stood
+
+
+def enrolments_revive_unmerged(*, by: User, survivor: Company, other: Company,
+                               settled: list[dict]) -> int:
+    """When a merge is undone: `other`'s enrolments that the merge exited run again as they
+    stood (a step that fell due meanwhile is due now), unless they were changed since or the
+    plan runs for `other` again. Inside the undo's transaction; returns how many."""
+    revived = 0
+    for stood in settled:
+        enrolment = Enrolment.objects.select_for_update().filter(
+            pk=stood["id"], company=other, status=EnrolmentStatus.EXITED,
+            exit_reason=ExitReason.MERGED).first()
+        if enrolment is None or Enrolment.objects.filter(
+                plan_id=enrolment.plan_id, company=other,
+                status__in=[EnrolmentStatus.ACTIVE, EnrolmentStatus.PAUSED]).exists():
+            continue
+        before = snapshot(enrolment, ["status", "exit_reason", "next_step", "next_due_at",
+                                      "paused_at", "ended_at"])
+        now = timezone.now()
+        due = parse_datetime(stood["next_due_at"]) if stood["next_due_at"] else None
+        enrolment.status, enrolment.exit_reason = stood["status"], ""
+        enrolment.next_step_id = stood["next_step"]
+        enrolment.next_due_at = max(due, now) if due is not None else None
+        enrolment.paused_at = parse_datetime(stood["paused_at"]) if stood["paused_at"] else None
+        enrolment.ended_at = None
+        enrolment.save()
+        record_change(actor=by, obj=enrolment, before=before,
+                      message=_("back in the plan: the merge with %(name)s was undone")
+                      % {"name": survivor.display_name})
+        revived += 1
+    return revived

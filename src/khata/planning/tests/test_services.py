@@ -6,7 +6,7 @@ import pytest
 from django.core.exceptions import ValidationError
 from django.utils import timezone
 
-from khata.clients.services import company_merge, consent_record
+from khata.clients.services import company_merge, company_merge_undo, consent_record
 from khata.clients.tests.factories import CompanyFactory, ContactFactory
 from khata.core.selectors import last_change
 from khata.planning.choices import EnrolmentStatus, ExitReason, TaskStatus
@@ -268,6 +268,46 @@ def test_merging_two_companies_in_the_same_plan_exits_the_merged_ones_enrolment(
     assert (doubled.status, doubled.exit_reason) == (EnrolmentStatus.EXITED, ExitReason.MERGED)
     assert doubled.company == survivor and doubled.next_step is None
     assert moved.status == EnrolmentStatus.ACTIVE and moved.company == survivor
+
+
+def test_undoing_a_merge_puts_the_exited_enrolment_back_as_it_stood(manager):
+    survivor, other = CompanyFactory(owner=manager), CompanyFactory(owner=manager)
+    plan = plan_create(by=manager, data={"name": "P", "steps": FOUR_STEPS})
+    paused_plan = plan_create(by=manager, data={"name": "Held", "steps": FOUR_STEPS})
+    enrolment_create(by=manager, plan=plan, company=survivor)
+    enrolment_create(by=manager, plan=paused_plan, company=survivor)
+    doubled = enrolment_create(by=manager, plan=plan, company=other)
+    held = enrolment_create(by=manager, plan=paused_plan, company=other)
+    enrolment_pause(by=manager, enrolment=held)
+    step, due = doubled.next_step_id, doubled.next_due_at
+    merge = company_merge(by=manager, survivor=survivor, other=other)
+
+    company_merge_undo(by=manager, merge=merge)
+
+    doubled.refresh_from_db()
+    held.refresh_from_db()
+    assert (doubled.status, doubled.exit_reason, doubled.company) == (
+        EnrolmentStatus.ACTIVE, "", other)
+    assert doubled.next_step_id == step and doubled.next_due_at >= due  # due now, if it fell due
+    assert doubled.ended_at is None
+    assert (held.status, held.company) == (EnrolmentStatus.PAUSED, other)
+    assert held.paused_at is not None
+    assert "undone" in last_change(doubled).message
+
+
+def test_undoing_a_merge_leaves_an_enrolment_changed_since_alone(manager):
+    survivor, other = CompanyFactory(owner=manager), CompanyFactory(owner=manager)
+    plan = plan_create(by=manager, data={"name": "P", "steps": FOUR_STEPS})
+    enrolment_create(by=manager, plan=plan, company=survivor)
+    doubled = enrolment_create(by=manager, plan=plan, company=other)
+    merge = company_merge(by=manager, survivor=survivor, other=other)
+    Enrolment.objects.filter(pk=doubled.pk).update(exit_reason=ExitReason.MANUAL)
+
+    company_merge_undo(by=manager, merge=merge)
+
+    doubled.refresh_from_db()
+    assert (doubled.status, doubled.exit_reason) == (EnrolmentStatus.EXITED, ExitReason.MANUAL)
+    assert doubled.company == other
 
 
 def test_a_lead_about_another_company_is_refused_naming_the_lead(manager):
