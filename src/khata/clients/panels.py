@@ -47,22 +47,20 @@ def register_contact_panel(panel: ContactPanel) -> None:
 # Called as hook(by=user, survivor=company, other=company) inside the merge's transaction,
 # before `other`'s records move: an app whose records may not simply move (planning: one
 # running enrolment per plan and company) settles them first, and records what it did. What
-# the hook returns (JSON: what it changed) is kept with the merge under `merge_hook_name`.
-MERGE_HOOKS: list[Callable] = []
+# the hook returns (JSON: what it changed) is kept with the merge under the hook's name.
+MERGE_HOOKS: dict[str, Callable] = {}
 # Called as undo(by=user, survivor=company, other=company, settled=what the hook returned)
 # inside the undo's transaction, after `other`'s records came back: puts back what the hook
 # changed, where nothing has changed it since.
 MERGE_UNDO_HOOKS: dict[str, Callable] = {}
 
 
-def merge_hook_name(hook: Callable) -> str:
-    """The name a merge hook's record is kept under (`Merge.settled`)."""
-    return f"{hook.__module__}.{hook.__qualname__}"
-
-
-def register_merge_hook(hook: Callable, *, undo: Callable | None = None) -> None:
-    """Add a step to every company merge once, and, with `undo`, to every undo of one."""
-    if hook not in MERGE_HOOKS:
-        MERGE_HOOKS.append(hook)
+def register_merge_hook(hook: Callable, *, name: str = "", undo: Callable | None = None
+                        ) -> None:
+    """Add a step to every company merge once, and, with `undo`, to every undo of one. `name`
+    keys what the hook settled in the merges kept (`Merge.settled`): give a fixed one with
+    `undo`, so a renamed function still finds the records of older merges."""
+    name = name or f"{hook.__module__}.{hook.__qualname__}"
+    MERGE_HOOKS.setdefault(name, hook)
     if undo is not None:
-        MERGE_UNDO_HOOKS[merge_hook_name(hook)] = undo
+        MERGE_UNDO_HOOKS[name] = undo

@@ -152,11 +152,24 @@ def name_condition(q: str) -> Q:
     return name_row_condition(q)
 
 
+# Letters SQLite's FTS table folds to an ASCII letter and LIKE does not: the Kelvin sign (k)
+# and the long s (s).
+_FOLDED_TO_ASCII = {"k": "\u212a", "s": "\u017f"}
+
+
 def name_row_condition(q: str) -> Q:
     """The same question asked of each company row (`LIKE`): what a walk along the name index
     tests. On SQLite it folds the case of ASCII letters only, where the FTS table folds every
-    letter, so there the two agree for a fragment written in ASCII."""
-    return Q(display_name__icontains=q) | Q(legal_name__icontains=q)
+    letter, so there the two agree for a fragment written in ASCII, once a name holding one of
+    the few other letters folded to ASCII is asked of the FTS table instead."""
+    condition = Q(display_name__icontains=q) | Q(legal_name__icontains=q)
+    odd = [char for letter, char in _FOLDED_TO_ASCII.items() if letter in q.casefold()]
+    if odd and connection.vendor == "sqlite" and len(q) >= 3 and _sqlite_index_ready():
+        holds = Q(pk__in=[])
+        for char in odd:
+            holds |= Q(display_name__contains=char) | Q(legal_name__contains=char)
+        condition |= holds & name_condition(q)
+    return condition
 
 
 def sqlite_name_matches(q: str, *, up_to: int) -> int | None:

@@ -21,7 +21,7 @@ from khata.clients.choices import (
     TaxScheme,
 )
 from khata.clients.models import Company, Consent, Contact, Industry, Need
-from khata.clients.panels import MERGE_HOOKS, MERGE_UNDO_HOOKS, merge_hook_name
+from khata.clients.panels import MERGE_HOOKS, MERGE_UNDO_HOOKS
 from khata.clients.validation import (
     choice_cleaner,
     clean_fields,
@@ -441,10 +441,10 @@ def company_merge(*, by: User, survivor: Company, other: Company,
     message = _("moved from %(other)s to %(name)s (merge)") % {
         "other": other.display_name, "name": survivor.display_name}
     settled = {}
-    for hook in MERGE_HOOKS:
+    for name, hook in MERGE_HOOKS.items():
         record = hook(by=by, survivor=survivor, other=other)
         if record:
-            settled[merge_hook_name(hook)] = record
+            settled[name] = record
     for relation in _related_foreign_keys():
         model, field_name = relation.related_model, relation.field.name
         manager = getattr(model, "all_objects", model._default_manager)

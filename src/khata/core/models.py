@@ -32,7 +32,8 @@ class Change(models.Model):
     # update them, and the indexes in Meta serve their lookups (see there). Nor does the
     # database check them (db_constraint=False): the entries are written by the services that
     # just used the very user and model they name, Django still applies on_delete, and the
-    # three checks per entry were a quarter of what a big import's commit cost PostgreSQL.
+    # three checks per entry were a third of what a big import's commit cost PostgreSQL
+    # (SQLite databases made before core 0007 keep theirs: dropping them copies the table).
     actor = models.ForeignKey(
         settings.AUTH_USER_MODEL, verbose_name=_("who"), null=True, blank=True,
         on_delete=models.SET_NULL, related_name="changes_made", db_index=False,

@@ -18,4 +18,5 @@ class PlanningConfig(AppConfig):
 
         register_company_panel(CompanyPanel("planning", "planning:company_panel"))
         register_contact_panel(ContactPanel("planning", "planning:contact_panel"))
-        register_merge_hook(enrolments_settle_merge, undo=enrolments_revive_unmerged)
+        register_merge_hook(enrolments_settle_merge, name="planning.enrolments",
+                            undo=enrolments_revive_unmerged)

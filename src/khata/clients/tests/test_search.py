@@ -275,6 +275,24 @@ def test_on_sqlite_only_an_ascii_fragment_walks_the_name_index(manager, monkeypa
     assert walks == [1]
 
 
+@pytest.mark.skipif("connection.vendor != 'sqlite'")
+def test_on_sqlite_the_walk_finds_letters_the_fts_table_folds_to_ascii(manager, monkeypatch):
+    from khata.clients import selectors
+
+    # The Kelvin sign and the long s: the FTS table reads them as k and s, LIKE does not.
+    for name in ["\u212aelvin Ltd", "Kelvin Works", "Mo\u017fer Tools", "Unrelated"]:
+        company_create(by=manager, data={"display_name": name})
+    monkeypatch.setattr(selectors, "DENSE_MATCHES", 1)
+    monkeypatch.setattr(selectors, "PROBE_ROWS", 1000)  # the window is every name: the walk
+
+    for q, found in [("kel", ["Kelvin Works", "\u212aelvin Ltd"]),
+                     ("mose", ["Mo\u017fer Tools"])]:
+        filters = CompanyFilters(q=q)
+        dense = _all_pages(manager, filters, selectors.companies_page)
+        assert dense == _all_pages(manager, filters, _plain_page)
+        assert sorted(sum(dense, [])) == found
+
+
 def test_a_sparse_search_takes_the_plain_query(manager, monkeypatch):
     from khata.clients import selectors
 

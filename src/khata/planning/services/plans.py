@@ -337,17 +337,19 @@ def enrolments_settle_merge(*, by: User, survivor: Company, other: Company) -> l
 def enrolments_revive_unmerged(*, by: User, survivor: Company, other: Company,
                                settled: list[dict]) -> int:
     """When a merge is undone: `other`'s enrolments that the merge exited run again as they
-    stood (a step that fell due meanwhile is due now), unless they were changed since or the
-    plan runs for `other` again. Inside the undo's transaction; returns how many."""
+    stood (a step that fell due meanwhile is due now), unless they were changed since, the
+    plan was retired or it runs for `other` again. Inside the undo's transaction; returns how
+    many."""
     revived = 0
     for stood in settled:
-        enrolment = Enrolment.objects.select_for_update().filter(
-            pk=stood["id"], company=other, status=EnrolmentStatus.EXITED,
+        enrolment = Enrolment.objects.select_for_update(of=("self",)).select_related(
+            "plan").filter(pk=stood["id"], company=other, status=EnrolmentStatus.EXITED,
             exit_reason=ExitReason.MERGED).first()
-        if enrolment is None or Enrolment.objects.filter(
+        if enrolment is None or not enrolment.plan.is_active or Enrolment.objects.filter(
                 plan_id=enrolment.plan_id, company=other,
                 status__in=[EnrolmentStatus.ACTIVE, EnrolmentStatus.PAUSED]).exists():
             continue
+        ensure(by, "change", enrolment)
         before = snapshot(enrolment, ["status", "exit_reason", "next_step", "next_due_at",
                                       "paused_at", "ended_at"])
         now = timezone.now()

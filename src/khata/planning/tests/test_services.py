@@ -310,6 +310,24 @@ def test_undoing_a_merge_leaves_an_enrolment_changed_since_alone(manager):
     assert doubled.company == other
 
 
+@pytest.mark.parametrize("since", ["plan retired", "plan running again"])
+def test_undoing_a_merge_does_not_revive_into_a_retired_or_running_plan(manager, since):
+    survivor, other = CompanyFactory(owner=manager), CompanyFactory(owner=manager)
+    plan = plan_create(by=manager, data={"name": "P", "steps": FOUR_STEPS})
+    enrolment_create(by=manager, plan=plan, company=survivor)
+    doubled = enrolment_create(by=manager, plan=plan, company=other)
+    merge = company_merge(by=manager, survivor=survivor, other=other)
+    if since == "plan retired":
+        ContactPlan.objects.filter(pk=plan.pk).update(is_active=False)
+    else:  # as if enrolled again meanwhile: one running enrolment per plan and company
+        Enrolment.objects.create(plan=plan, company=other, status=EnrolmentStatus.ACTIVE)
+
+    company_merge_undo(by=manager, merge=merge)
+
+    doubled.refresh_from_db()
+    assert (doubled.status, doubled.exit_reason) == (EnrolmentStatus.EXITED, ExitReason.MERGED)
+
+
 def test_a_lead_about_another_company_is_refused_naming_the_lead(manager):
     from khata.prospecting.tests.factories import LeadFactory
 
