@@ -13,6 +13,10 @@ class ReliabilityConfig(AppConfig):
         register_company_panel(CompanyPanel("reliability", "reliability:card"))
 
         from khata.clients.panels import register_merge_hook
-        from khata.reliability.services import reliability_settle_merge
+        from khata.reliability.services import (
+            reliability_settle_merge,
+            reliability_settle_unmerge,
+        )
 
-        register_merge_hook(reliability_settle_merge)
+        register_merge_hook(reliability_settle_merge, name="reliability.assessments",
+                            undo=reliability_settle_unmerge)

@@ -272,6 +272,25 @@ def test_merging_two_assessed_companies_keeps_one_current_assessment(manager, he
     assert assessment_current(user=manager, company=survivor).band == "B"
 
 
+def test_undoing_a_merge_assesses_both_companies_again(manager,
+                                                      django_capture_on_commit_callbacks):
+    from khata.clients.services import company_merge, company_merge_undo
+
+    survivor, other = CompanyFactory(owner=manager), CompanyFactory(owner=manager)
+    statement_create(by=manager, company=other, data=FIGURES)
+    assessment_refresh(company=survivor)
+    assessment_refresh(company=other)
+    merge = company_merge(by=manager, survivor=survivor, other=other)
+    assert not Assessment.objects.filter(company=other, is_current=True).exists()
+
+    with django_capture_on_commit_callbacks(execute=True):
+        company_merge_undo(by=manager, merge=merge)
+
+    assert FinancialStatement.objects.get().company == other
+    assert Assessment.objects.filter(company=other, is_current=True).count() == 1
+    assert Assessment.objects.filter(company=survivor, is_current=True).count() == 1
+
+
 def test_a_merge_with_the_same_fiscal_year_on_both_sides_is_refused_and_changes_nothing(
         manager):
     from khata.clients.services import company_merge
