@@ -49,9 +49,9 @@ def register_contact_panel(panel: ContactPanel) -> None:
 # running enrolment per plan and company) settles them first, and records what it did. What
 # the hook returns (JSON: what it changed) is kept with the merge under the hook's name.
 MERGE_HOOKS: dict[str, Callable] = {}
-# Called as undo(by=user, survivor=company, other=company, settled=what the hook returned)
-# inside the undo's transaction, after `other`'s records came back: puts back what the hook
-# changed, where nothing has changed it since.
+# Called as undo(by=user, survivor=company, other=company, settled=what the hook returned,
+# None if nothing) inside every undo's transaction, after `other`'s records came back: puts
+# back what the hook changed, where nothing has changed it since.
 MERGE_UNDO_HOOKS: dict[str, Callable] = {}
 
 

@@ -139,6 +139,12 @@ def _sqlite_index_ready() -> bool:
     return _SQLITE_READY[name]
 
 
+def _fts_answers(q: str) -> bool:
+    """Whether SQLite's FTS table can answer a name search for `q` (trigrams need three
+    characters)."""
+    return connection.vendor == "sqlite" and len(q) >= 3 and _sqlite_index_ready()
+
+
 def _fts_phrase(q: str) -> str:
     """`q` as one FTS5 string (a phrase): inside double quotes every character is literal."""
     return '"' + q.replace('"', '""') + '"'
@@ -146,7 +152,7 @@ def _fts_phrase(q: str) -> str:
 
 def name_condition(q: str) -> Q:
     """Companies whose name or legal name contains `q` (any case), by the fastest path."""
-    if connection.vendor == "sqlite" and len(q) >= 3 and _sqlite_index_ready():
+    if _fts_answers(q):
         return Q(pk__in=RawSQL(
             f"SELECT rowid FROM {FTS_TABLE} WHERE {FTS_TABLE} MATCH %s", [_fts_phrase(q)]))
     return name_row_condition(q)
@@ -164,7 +170,7 @@ def name_row_condition(q: str) -> Q:
     the few other letters folded to ASCII is asked of the FTS table instead."""
     condition = Q(display_name__icontains=q) | Q(legal_name__icontains=q)
     odd = [char for letter, char in _FOLDED_TO_ASCII.items() if letter in q.casefold()]
-    if odd and connection.vendor == "sqlite" and len(q) >= 3 and _sqlite_index_ready():
+    if odd and _fts_answers(q):
         holds = Q(pk__in=[])
         for char in odd:
             holds |= Q(display_name__contains=char) | Q(legal_name__contains=char)
@@ -176,7 +182,7 @@ def sqlite_name_matches(q: str, *, up_to: int) -> int | None:
     """How many companies' names the SQLite FTS table finds for `q`, counted no further than
     `up_to` (a millisecond for 20,000 at 1,000,000 companies); None where there is no such
     table or `q` is too short for trigrams."""
-    if connection.vendor != "sqlite" or len(q) < 3 or not _sqlite_index_ready():
+    if not _fts_answers(q):
         return None
     with connection.cursor() as cursor:
         cursor.execute(f"SELECT count(*) FROM (SELECT rowid FROM {FTS_TABLE} "
@@ -203,7 +209,7 @@ def name_ids(q: str) -> Piece:
     """Companies (deleted ones too) whose name or legal name contains `q`."""
     from khata.clients.models import Company
 
-    if connection.vendor == "sqlite" and len(q) >= 3 and _sqlite_index_ready():
+    if _fts_answers(q):
         return Piece(f"SELECT rowid FROM {FTS_TABLE} WHERE {FTS_TABLE} MATCH %s",
                      [_fts_phrase(q)], name_row_condition(q))
     condition = name_condition(q)

@@ -136,11 +136,16 @@ def _with_sort_name(queryset: QuerySet[Company], q: str) -> QuerySet[Company]:
     return queryset.annotate(sort_name=F("display_name"))
 
 
+def _search_text(q: str) -> str:
+    """What the search box asks: its words, single-spaced."""
+    return " ".join(q.split())
+
+
 def _search(queryset: QuerySet[Company], q: str, *, by_rows: bool = False
             ) -> QuerySet[Company]:
     """One box finds a company by name, e-mail, phone, tax number or web domain; `by_rows`
     asks it of each row (`search.rows_matching_any`), for a walk along the name index."""
-    q = " ".join(q.split())
+    q = _search_text(q)
     if not q:
         return queryset
     # An e-mail address is looked up as one (and its domain), not as a name fragment: the
@@ -200,7 +205,7 @@ def _dense_search_page(*, user, filters: CompanyFilters, keys: list[str], cursor
     SQLite's FTS table, counted up to DENSE_MATCHES) the page is first looked for in a window
     of the next PROBE_ROWS names of the name index: matches that dense fill a page there in a
     few milliseconds, and what the window holds is exactly the first matches in order. A
-    window that comes up short (matches clustered further on, as Z→A, where 100,000
+    window that comes up short (matches clustered further on, as Z→A, where about 200,000
     Devanagari names come first) gives None, and the usual query answers: the same page."""
     if connection.vendor == "postgresql":
         walk = _companies_filtered(user=user, filters=filters)
@@ -211,7 +216,7 @@ def _dense_search_page(*, user, filters: CompanyFilters, keys: list[str], cursor
         # deleted_at test the index alone answers.
         names = Company.all_objects.all()
     else:
-        q = " ".join(filters.q.split())
+        q = _search_text(filters.q)
         # The walk asks `LIKE`, which agrees with the FTS table for ASCII fragments only.
         if not q.isascii() or (sqlite_name_matches(q, up_to=DENSE_MATCHES) or 0) < DENSE_MATCHES:
             return None

@@ -525,9 +525,8 @@ def company_merge_undo(*, by: User, merge) -> Company:
     other.deleted_at = None
     other.merged_into = None
     other.save(update_fields=["deleted_at", "merged_into", "updated_at"])
-    for name, record in merge.settled.items():
-        if name in MERGE_UNDO_HOOKS:
-            MERGE_UNDO_HOOKS[name](by=by, survivor=survivor, other=other, settled=record)
+    for name, undo in MERGE_UNDO_HOOKS.items():
+        undo(by=by, survivor=survivor, other=other, settled=merge.settled.get(name))
     merge.undone_at = timezone.now()
     merge.save(update_fields=["undone_at"])
     record_change(actor=by, obj=survivor, before=before,

@@ -485,13 +485,12 @@ def band_override_revoke(*, by: User, override: BandOverride) -> BandOverride:
 # --- company merges ------------------------------------------------------------------------
 
 
-def reliability_settle_merge(*, by: User, survivor: Company, other: Company) -> dict:
+def reliability_settle_merge(*, by: User, survivor: Company, other: Company) -> None:
     """Before a company merge moves `other`'s records to `survivor` (inside its transaction):
     refuse, naming the clash, when both hold a statement for the same fiscal year or an
     invoice with the same number (which to keep is the user's call, and nothing is thrown
     away); `other`'s assessments become history and its override in force ends when the
-    survivor has one; the survivor is assessed again once the merge is committed. Returns
-    what `reliability_settle_unmerge` needs (kept with the merge)."""
+    survivor has one; the survivor is assessed again once the merge is committed."""
     years = sorted(set(FinancialStatement.objects.filter(company=survivor)
                        .values_list("fiscal_year", flat=True))
                    & set(FinancialStatement.objects.filter(company=other)
@@ -520,11 +519,10 @@ def reliability_settle_merge(*, by: User, survivor: Company, other: Company) -> 
         for override in in_force.filter(company=other):
             _revoke(by=by, override=override, now=now)
     _refresh_after_commit(survivor)
-    return {"assessed_again": [survivor.pk, other.pk]}
 
 
 def reliability_settle_unmerge(*, by: User, survivor: Company, other: Company,
-                               settled: dict) -> None:
+                               settled: None) -> None:
     """When a merge is undone: its statements and invoices went home, so both companies are
     assessed again once the undo is committed (the merged one had none current). An override
     the merge revoked stays revoked: the head sets it again if it still holds."""

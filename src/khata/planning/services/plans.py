@@ -335,13 +335,13 @@ def enrolments_settle_merge(*, by: User, survivor: Company, other: Company) -> l
 
 
 def enrolments_revive_unmerged(*, by: User, survivor: Company, other: Company,
-                               settled: list[dict]) -> int:
+                               settled: list[dict] | None) -> int:
     """When a merge is undone: `other`'s enrolments that the merge exited run again as they
     stood (a step that fell due meanwhile is due now), unless they were changed since, the
     plan was retired or it runs for `other` again. Inside the undo's transaction; returns how
     many."""
     revived = 0
-    for stood in settled:
+    for stood in settled or []:
         enrolment = Enrolment.objects.select_for_update(of=("self",)).select_related(
             "plan").filter(pk=stood["id"], company=other, status=EnrolmentStatus.EXITED,
             exit_reason=ExitReason.MERGED).first()
